@@ -1,0 +1,5 @@
+import XCTest
+
+final class PlaceholderSchedulerTests: XCTestCase {
+    func testPlaceholder() { XCTAssertTrue(true) }
+}

@@ -1,0 +1,5 @@
+import XCTest
+
+final class PlaceholderWorkerAgentTests: XCTestCase {
+    func testPlaceholder() { XCTAssertTrue(true) }
+}
