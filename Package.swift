@@ -46,11 +46,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "benchmarks/Sources/swarm-bench"),
-        .testTarget(name: "RedisKitTests", dependencies: ["RedisKit"]),
+        .target(name: "SwarmTestSupport", dependencies: ["RedisKit"], path: "Tests/SwarmTestSupport"),
+        .testTarget(name: "RedisKitTests", dependencies: ["RedisKit", "SwarmTestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "RedisKit", "Planner"]),
-        .testTarget(name: "WorkerAgentTests", dependencies: ["WorkerAgent", "Scheduler", "RedisKit", "Planner"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["WorkerAgent", "Scheduler", "RedisKit", "Planner"]),
+        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
+        .testTarget(name: "WorkerAgentTests", dependencies: ["WorkerAgent", "Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["WorkerAgent", "Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

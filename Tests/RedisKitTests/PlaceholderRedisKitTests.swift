@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderRedisKitTests: XCTestCase {
-    func testPlaceholder() { XCTAssertTrue(true) }
-}
