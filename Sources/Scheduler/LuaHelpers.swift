@@ -1,0 +1,154 @@
+/// Lua shared by every transition of the `swarm` functions library.
+///
+/// Calling convention of every function: `KEYS[1]` is the namespace's events stream
+/// (`swarm:{NS}:events`); all other keys are derived from its prefix, so they share its hash
+/// slot. `NOW` is Redis's own clock in ms, read once per call, so all servers and clients agree.
+enum LuaHelpers {
+    static let source = #"""
+local P, NOW, C
+local function K(name) return P .. name end
+
+local function begin(keys)
+  P = string.sub(keys[1], 1, #keys[1] - 6) -- strip 'events'
+  local t = redis.call('TIME')
+  NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local raw = redis.call('HGETALL', K('config'))
+  C = {}
+  for i = 1, #raw, 2 do C[raw[i]] = raw[i + 1] end
+end
+
+local function cnum(name, default)
+  local v = tonumber(C[name])
+  if v == nil then return default end
+  return v
+end
+
+-- Appends one event; `fields` is a flat list of extra name, value pairs.
+local function emit(kind, gid, feature, fields)
+  local args = {'XADD', K('events'), 'MAXLEN', '~', C['events_maxlen'] or '100000', '*',
+                'type', kind, 'task', gid or '', 'feature', feature or '', 'ts', tostring(NOW)}
+  if fields then for i = 1, #fields do args[#args + 1] = tostring(fields[i]) end end
+  return redis.call(unpack(args))
+end
+
+-- Moves a task to a new state: one HSET, the per-state counters, and exactly one event.
+local function transition(gid, feature, from, to, hset, fields)
+  local args = {'HSET', K('task:' .. gid), 'state', to, 'updated', NOW}
+  if hset then for i = 1, #hset do args[#args + 1] = hset[i] end end
+  redis.call(unpack(args))
+  if from and from ~= '' then redis.call('HINCRBY', K('stats'), from, -1) end
+  redis.call('HINCRBY', K('stats'), to, 1)
+  local ev = {'state', to, 'from', from or ''}
+  if fields then for i = 1, #fields do ev[#ev + 1] = fields[i] end end
+  emit(to, gid, feature, ev)
+end
+
+local function split(s, sep)
+  local out = {}
+  if not s or s == '' then return out end
+  for part in string.gmatch(s, '([^' .. sep .. ']+)') do out[#out + 1] = part end
+  return out
+end
+
+local function ready_score(priority)
+  return NOW / 1000 - (tonumber(priority) or 0) * cnum('priority_aging', 60)
+end
+
+-- Puts a task on the ready zset (state must already be set by the caller's transition).
+local function enqueue_ready(gid, priority)
+  redis.call('ZADD', K('ready'), ready_score(priority), gid)
+end
+
+-- ---------------------------------------------------------------- artifact locks
+-- Two paths overlap when equal, when one is a directory (trailing '/') holding the other, or
+-- when they name the same path as file and as directory. 'src/a' never overlaps 'src/ab'.
+local function lock_conflict(path)
+  local owners = K('lock_owners')
+  local bare = path
+  if string.sub(path, -1) == '/' then bare = string.sub(path, 1, -2) end
+  local o = redis.call('HGET', owners, bare)
+  if o then return bare, o end
+  o = redis.call('HGET', owners, bare .. '/')
+  if o then return bare .. '/', o end
+  -- ancestors held as directories
+  local i = 0
+  while true do
+    i = string.find(bare, '/', i + 1, true)
+    if not i then break end
+    local dir = string.sub(bare, 1, i)
+    o = redis.call('HGET', owners, dir)
+    if o then return dir, o end
+  end
+  -- anything held under this path as a directory
+  local under = redis.call('ZRANGEBYLEX', K('locks'), '[' .. bare .. '/', '[' .. bare .. '/\255', 'LIMIT', 0, 1)
+  if #under > 0 then return under[1], redis.call('HGET', owners, under[1]) end
+  return nil
+end
+
+local function take_locks(gid, artifacts)
+  for _, a in ipairs(artifacts) do
+    redis.call('ZADD', K('locks'), 0, a)
+    redis.call('HSET', K('lock_owners'), a, gid)
+  end
+end
+
+local function release_locks(gid, artifacts)
+  for _, a in ipairs(artifacts) do
+    if redis.call('HGET', K('lock_owners'), a) == gid then
+      redis.call('HDEL', K('lock_owners'), a)
+      redis.call('ZREM', K('locks'), a)
+    end
+  end
+end
+
+-- ---------------------------------------------------------------- rate limits (GCRA)
+-- Returns 0 when a task of `ttype` may start now, else ms to wait. `commit` records the start.
+local function rate_check(ttype, commit)
+  local rate = cnum('rate:' .. ttype, cnum('rate:*', 0))
+  if rate <= 0 then return 0 end
+  local burst = cnum('burst:' .. ttype, cnum('burst:*', 1))
+  if burst < 1 then burst = 1 end
+  local period = 1000 / rate
+  local tat = tonumber(redis.call('GET', K('rate:' .. ttype))) or NOW
+  if tat < NOW then tat = NOW end
+  local allow_at = tat - (burst - 1) * period
+  if allow_at > NOW then return math.ceil(allow_at - NOW) end
+  if commit then
+    redis.call('SET', K('rate:' .. ttype), tostring(tat + period), 'PX', math.ceil(burst * period + 1000))
+  end
+  return 0
+end
+
+-- ---------------------------------------------------------------- releasing what a task held
+-- Frees locks, the type's concurrency slot, the lease and the budget reservation of a
+-- dispatched or running task; adds `usage` tokens to the feature's used count.
+local function release(gid, t, usage)
+  release_locks(gid, split(t.artifacts, '\n'))
+  redis.call('DECR', K('running:' .. t.type))
+  redis.call('ZREM', K('leases'), gid)
+  local b = K('budget:' .. t.feature)
+  local est = tonumber(t.budget) or 0
+  if est > 0 then redis.call('HINCRBY', b, 'reserved', -est) end
+  if usage and usage > 0 then redis.call('HINCRBY', b, 'used', usage) end
+  if t.worker and t.worker ~= '' then
+    redis.call('HSET', K('worker:' .. t.worker), 'task', '', 'state', 'idle')
+  end
+end
+
+local TASK_FIELDS = {'state', 'type', 'feature', 'route', 'artifacts', 'budget', 'priority',
+                     'attempt', 'token', 'worker', 'retries', 'failures', 'lost', 'deps', 'score'}
+
+local function load_task(gid)
+  local v = redis.call('HMGET', K('task:' .. gid), unpack(TASK_FIELDS))
+  if not v[1] then return nil end
+  local t = {gid = gid}
+  for i, f in ipairs(TASK_FIELDS) do t[f] = v[i] or '' end
+  return t
+end
+
+local function wake()
+  redis.call('RPUSH', K('wake'), '1')
+  redis.call('LTRIM', K('wake'), -1, -1)
+end
+"""#
+}

@@ -1,0 +1,22 @@
+import RedisKit
+
+/// The `swarm` Redis Functions library: shared Lua helpers joined with one fragment per
+/// transition (each in `Transitions/`, next to the Swift that calls it). Lua locals must be
+/// defined before use, so the order below matters: helpers, settle helpers, dispatch, worker
+/// membership (which uses dispatch), then the transitions.
+public enum SchedulerLibrary {
+    /// The library, versioned by the hash of its source.
+    public static let library = FunctionLibrary(name: "swarm", body: [
+        LuaHelpers.source,
+        SettleHelpers.source,
+        DispatchTransition.source,
+        WorkersTransition.source,
+        SubmitTransition.source,
+        StartTransition.source,
+        CompleteTransition.source,
+        FailTransition.source,
+        TickTransition.source,
+        ResolveTransition.source,
+        CancelTransition.source,
+    ].joined(separator: "\n"))
+}

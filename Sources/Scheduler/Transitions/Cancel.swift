@@ -1,0 +1,55 @@
+import RedisKit
+
+/// `cancel`: stops a task, or every unfinished task of a feature. A running task's worker learns
+/// at its next heartbeat (its lease is gone) and stops; its late `complete` is refused.
+/// Downstream tasks become `upstream_failed`.
+///
+/// KEYS[1] events · ARGV kind (`task`|`feature`), id, reason → number of tasks cancelled.
+enum CancelTransition {
+    static let source = #"""
+local FINAL = {succeeded = true, failed = true, cancelled = true}
+
+local function cancel_task(gid, reason)
+  local t = load_task(gid)
+  if not t or FINAL[t.state] then return 0 end
+  if t.state == 'dispatched' or t.state == 'running' then
+    release(gid, t, 0)
+    redis.call('LREM', K('q:' .. t.route), 0, t.attempt .. ':' .. gid)
+  end
+  redis.call('ZREM', K('ready'), gid)
+  redis.call('ZREM', K('delayed'), gid)
+  redis.call('ZREM', K('human'), gid)
+  transition(gid, t.feature, t.state, 'cancelled', {'reason', reason}, {'reason', reason})
+  cascade(gid, gid)
+  return 1
+end
+
+redis.register_function('cancel', function(keys, args)
+  begin(keys)
+  local kind, id, reason = args[1], args[2], args[3] or 'cancelled'
+  local n = 0
+  if kind == 'feature' then
+    if redis.call('EXISTS', K('feature:' .. id)) == 0 then
+      return redis.error_reply('NOFEATURE no feature ' .. id .. '; list features with `orchestrator status`')
+    end
+    for _, gid in ipairs(redis.call('SMEMBERS', K('feature_tasks:' .. id))) do n = n + cancel_task(gid, reason) end
+    redis.call('HSET', K('feature:' .. id), 'state', 'cancelled')
+  else
+    if redis.call('EXISTS', K('task:' .. id)) == 0 then
+      return redis.error_reply('NOTASK no task ' .. id .. '; list tasks with `orchestrator queue`')
+    end
+    n = cancel_task(id, reason)
+  end
+  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  return n
+end)
+"""#
+}
+
+extension SchedulerClient {
+    /// Cancels one task (`feature/task`) or, with `feature: true`, every unfinished task of a feature.
+    @discardableResult
+    public func cancel(_ id: String, feature: Bool = false, reason: String = "cancelled") throws(SchedulerError) -> Int {
+        try call("cancel", [feature ? "feature" : "task", id, reason]).int ?? 0
+    }
+}

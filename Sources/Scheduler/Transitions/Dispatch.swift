@@ -1,0 +1,148 @@
+import RedisKit
+
+/// `dispatch`: admits ready tasks, best score first, and pushes each to its route's queue.
+///
+/// A task is admitted only when all of these hold (checked cheapest first):
+/// not draining; its route's queue is below `queue_depth` (so priority order holds until a
+/// worker takes a task); a live worker serves its route (for capability and machine routes);
+/// its type is below `max_concurrent`; the type's GCRA rate limit allows it; its feature's budget
+/// can reserve its estimate; and all its artifact locks are free (taken all-or-nothing).
+/// A task that cannot go stays ready; a `deferred` event is emitted only when its reason changes.
+///
+/// KEYS[1] events · ARGV[1] max tasks to admit · ARGV[2] max candidates to scan
+/// Returns `{admitted, wait_ms}`: wait_ms is the shortest rate-limit wait seen (0 if none).
+enum DispatchTransition {
+    static let source = #"""
+local function defer(t, reason)
+  if t.defer_reason ~= reason then
+    redis.call('HSET', K('task:' .. t.gid), 'defer', reason)
+    emit('deferred', t.gid, t.feature, {'reason', reason})
+  end
+end
+
+-- Tries to admit one ready task. Returns 'admitted', 'gone' (stale entry dropped) or
+-- 'deferred', and the rate-limit wait in ms if that was the reason.
+local function try_admit(gid, ctx)
+  local t = load_task(gid)
+  if not t or t.state ~= 'ready' then
+    redis.call('ZREM', K('ready'), gid)
+    return 'gone', 0
+  end
+  if ctx.full[t.route] then return 'deferred', 0 end
+  local q = K('q:' .. t.route)
+  if redis.call('LLEN', q) >= ctx.depth then
+    ctx.full[t.route] = true
+    return 'deferred', 0
+  end
+  t.defer_reason = redis.call('HGET', K('task:' .. gid), 'defer') or ''
+  if t.route ~= 'any' then
+    if ctx.live[t.route] == nil then
+      ctx.live[t.route] = redis.call('ZCOUNT', K('route_workers:' .. t.route), NOW - ctx.worker_ttl, '+inf') > 0
+    end
+    if not ctx.live[t.route] then
+      defer(t, 'no live worker serves route ' .. t.route)
+      return 'deferred', 0
+    end
+  end
+  local maxc = cnum('max:' .. t.type, 0)
+  if maxc > 0 then
+    local running = tonumber(redis.call('GET', K('running:' .. t.type))) or 0
+    if running >= maxc then
+      defer(t, 'type ' .. t.type .. ' is at max_concurrent ' .. maxc)
+      return 'deferred', 0
+    end
+  end
+  local wait = rate_check(t.type, false)
+  if wait > 0 then
+    defer(t, 'type ' .. t.type .. ' is rate limited')
+    return 'deferred', wait
+  end
+  local est = tonumber(t.budget) or 0
+  local b = K('budget:' .. t.feature)
+  if est > 0 then
+    local v = redis.call('HMGET', b, 'limit', 'reserved', 'used')
+    local limit, reserved, used = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0
+    if limit > 0 and reserved + used + est > limit then
+      defer(t, 'feature budget: ' .. (reserved + used) .. ' of ' .. limit .. ' tokens reserved or used, task needs ' .. est)
+      return 'deferred', 0
+    end
+  end
+  local artifacts = split(t.artifacts, '\n')
+  for _, a in ipairs(artifacts) do
+    local held, owner = lock_conflict(a)
+    if held then
+      defer(t, 'artifact ' .. a .. ' overlaps ' .. held .. ' held by ' .. owner)
+      return 'deferred', 0
+    end
+  end
+  -- Admitted: take everything at once.
+  take_locks(gid, artifacts)
+  rate_check(t.type, true)
+  if est > 0 then redis.call('HINCRBY', b, 'reserved', est) end
+  redis.call('INCR', K('running:' .. t.type))
+  local attempt = (tonumber(t.attempt) or 0) + 1
+  redis.call('ZREM', K('ready'), gid)
+  redis.call('RPUSH', q, attempt .. ':' .. gid)
+  redis.call('ZADD', K('leases'), NOW + ctx.lease, gid)
+  transition(gid, t.feature, 'ready', 'dispatched',
+             {'attempt', attempt, 'defer', '', 'dispatched_at', NOW},
+             {'attempt', attempt, 'route', t.route})
+  return 'admitted', 0
+end
+
+-- Scans up to `scan` ready candidates and admits up to `limit`. Returns admitted, min rate wait.
+local function dispatch_pass(limit, scan)
+  if redis.call('HGET', K('control'), 'draining') == '1' then return 0, 0 end
+  local ctx = {full = {}, live = {}, depth = cnum('queue_depth', 32), lease = cnum('dispatch_lease', 10000),
+               worker_ttl = cnum('worker_ttl', 10000)}
+  local admitted, min_wait = 0, 0
+  local start = 0
+  while admitted < limit and start < scan do
+    local n = math.min(scan - start, 256)
+    local cands = redis.call('ZRANGE', K('ready'), start, start + n - 1)
+    if #cands == 0 then break end
+    local removed = 0
+    for _, gid in ipairs(cands) do
+      local outcome, wait = try_admit(gid, ctx)
+      if outcome == 'admitted' then
+        admitted = admitted + 1
+        removed = removed + 1
+        if admitted >= limit then break end
+      elseif outcome == 'gone' then
+        removed = removed + 1
+      elseif wait > 0 and (min_wait == 0 or wait < min_wait) then
+        min_wait = wait
+      end
+    end
+    -- Admitted tasks left the zset, so the next page starts that much earlier.
+    start = start + #cands - removed
+    if #cands < n then break end
+  end
+  return admitted, min_wait
+end
+
+redis.register_function('dispatch', function(keys, args)
+  begin(keys)
+  local admitted, wait = dispatch_pass(tonumber(args[1]) or 256, tonumber(args[2]) or 1024)
+  return {admitted, wait}
+end)
+"""#
+}
+
+/// What one `dispatch` call did.
+public struct DispatchResult: Sendable, Equatable {
+    /// Tasks pushed to route queues.
+    public var admitted: Int
+    /// Shortest wait (ms) before a rate-limited task may go; 0 if none was rate limited.
+    public var rateWaitMs: Int
+}
+
+extension SchedulerClient {
+    /// Admits up to `limit` ready tasks, scanning at most `scan` candidates.
+    @discardableResult
+    public func dispatch(limit: Int = 256, scan: Int = 1024) throws(SchedulerError) -> DispatchResult {
+        let v = try call("dispatch", [limit, scan])
+        let a = v.array ?? []
+        return DispatchResult(admitted: a.first?.int ?? 0, rateWaitMs: a.count > 1 ? a[1].int ?? 0 : 0)
+    }
+}

@@ -1,0 +1,66 @@
+import RedisKit
+
+/// `resolve`: a person settles a task waiting in `needs_human` or dead-lettered as `failed`.
+///
+/// `done` marks it succeeded (its dependents proceed); `pending` sends it back to ready with a
+/// fresh retry count; `failed` dead-letters a `needs_human` task. `done` and `pending` revive the
+/// tasks that were `upstream_failed` because of it.
+///
+/// KEYS[1] events · ARGV gid, action (`done`|`pending`|`failed`), notes → the new state.
+enum ResolveTransition {
+    static let source = #"""
+redis.register_function('resolve', function(keys, args)
+  begin(keys)
+  local gid, action, notes = args[1], args[2], args[3] or ''
+  local t = load_task(gid)
+  if not t then
+    return redis.error_reply('NOTASK no task ' .. gid .. ' in this namespace; list tasks with `orchestrator queue`')
+  end
+  if t.state ~= 'needs_human' and t.state ~= 'failed' then
+    return redis.error_reply('BADSTATE task ' .. gid .. ' is ' .. t.state .. '; resolve acts on needs_human or failed tasks')
+  end
+  redis.call('ZREM', K('human'), gid)
+  redis.call('LREM', K('dead'), 0, gid)
+  local reason = 'resolved ' .. action .. (notes ~= '' and (': ' .. notes) or '')
+  local new
+  if action == 'done' then
+    new = 'succeeded'
+    transition(gid, t.feature, t.state, 'succeeded', {'notes', notes}, {'reason', reason})
+    on_success(gid, t)
+    revive(gid)
+  elseif action == 'pending' then
+    new = 'ready'
+    transition(gid, t.feature, t.state, 'ready', {'notes', notes, 'failures', 0, 'lost', 0}, {'reason', reason})
+    enqueue_ready(gid, t.priority)
+    revive(gid)
+  elseif action == 'failed' then
+    if t.state == 'failed' then return 'failed' end
+    new = 'failed'
+    dead_letter(gid, t, reason)
+  else
+    return redis.error_reply('BADACTION resolve takes done, pending or failed, not ' .. action)
+  end
+  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  wake()
+  return new
+end)
+"""#
+}
+
+/// How a person settles a task.
+public enum Resolution: String, Sendable, CaseIterable {
+    /// The work is done (by hand, or acceptable as is): mark it succeeded.
+    case done
+    /// Try again: back to ready with a fresh retry count.
+    case pending
+    /// Give up: dead-letter it.
+    case failed
+}
+
+extension SchedulerClient {
+    /// Resolves a `needs_human` or `failed` task; returns its new state.
+    @discardableResult
+    public func resolve(_ gid: String, _ resolution: Resolution, notes: String = "") throws(SchedulerError) -> String {
+        try call("resolve", [gid, resolution.rawValue, notes]).string ?? ""
+    }
+}

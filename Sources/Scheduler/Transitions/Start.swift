@@ -1,0 +1,56 @@
+import RedisKit
+
+/// `start`: a worker that popped `attempt:gid` from a route queue turns the dispatch lease into
+/// a run lease it owns, with a new fencing token. Refused (`{0, reason}`) when the task is no
+/// longer dispatched at that attempt (reaped and re-dispatched, cancelled): the worker drops it.
+///
+/// KEYS[1] events · ARGV[1] queue item `attempt:gid` · ARGV[2] worker id
+/// Returns `{1, gid, token, attempt, spec}` or `{0, reason}`.
+enum StartTransition {
+    static let source = #"""
+redis.register_function('start', function(keys, args)
+  begin(keys)
+  local item, worker = args[1], args[2]
+  local sep = string.find(item, ':', 1, true)
+  if not sep then return {0, 'malformed queue item'} end
+  local attempt, gid = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
+  local t = load_task(gid)
+  if not t then return {0, 'no such task'} end
+  if t.state ~= 'dispatched' or t.attempt ~= attempt then
+    return {0, 'task is ' .. t.state .. ' at attempt ' .. t.attempt}
+  end
+  local token = redis.call('INCR', K('token_seq'))
+  redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
+  redis.call('HSET', K('worker:' .. worker), 'task', gid, 'state', 'working', 'task_started', NOW)
+  transition(gid, t.feature, 'dispatched', 'running',
+             {'token', token, 'worker', worker, 'started_at', NOW},
+             {'worker', worker, 'attempt', attempt})
+  return {1, gid, token, tonumber(attempt), redis.call('HGET', K('task:' .. gid), 'spec')}
+end)
+"""#
+}
+
+/// A task a worker may now run.
+public struct StartedTask: Sendable, Equatable {
+    /// Global id.
+    public var gid: String
+    /// Fencing token: heartbeat, complete and fail must carry it.
+    public var token: Int
+    /// Attempt number (1 for the first dispatch).
+    public var attempt: Int
+    /// The task spec JSON.
+    public var specJSON: String
+}
+
+extension SchedulerClient {
+    /// Starts the task behind queue item `item` for `worker`; nil when it is no longer this
+    /// worker's to run (the reason is in `refusal`).
+    public func start(item: String, worker: String) throws(SchedulerError) -> (StartedTask?, refusal: String?) {
+        let a = try call("start", [item, worker]).array ?? []
+        guard a.first?.int == 1, a.count >= 5 else {
+            return (nil, a.count > 1 ? a[1].string : "refused")
+        }
+        return (StartedTask(gid: a[1].string ?? "", token: a[2].int ?? 0, attempt: a[3].int ?? 0,
+                            specJSON: a[4].string ?? "{}"), nil)
+    }
+}

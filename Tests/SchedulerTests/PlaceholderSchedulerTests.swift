@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderSchedulerTests: XCTestCase {
-    func testPlaceholder() { XCTAssertTrue(true) }
-}
