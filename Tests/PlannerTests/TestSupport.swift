@@ -30,3 +30,26 @@ func assertProblem(_ problems: [SourceProblem], path: String, line: Int?, contai
         XCTAssertTrue(problem.message.contains(fragment), "'\(problem.message)' lacks '\(fragment)'", file: file, line: lineNumber)
     }
 }
+
+/// Loads plan text expecting a ``PlanError``; returns its problems.
+func planProblems(_ text: String, format: PlanFileFormat = .yaml, config: SwarmConfig = SwarmConfig(), strict: Bool = false,
+                  file: StaticString = #filePath, line: UInt = #line) -> [PlanProblem] {
+    do {
+        let plan = try PlanLoader(config: config, strict: strict).load(text: text, format: format, source: "plan.yaml")
+        XCTFail("expected the plan to be rejected, got \(plan.analysis.order)", file: file, line: line)
+        return []
+    } catch {
+        return error.problems
+    }
+}
+
+/// A plan file of noop tasks: `edges` maps each task id to its dependencies.
+func noopPlan(_ tasks: [(String, [String])], artifacts: [String: [String]] = [:]) -> String {
+    var text = "feature: f\ntasks:\n"
+    for (id, deps) in tasks {
+        text += "  - id: \(id)\n    type: noop\n    executor: noop\n"
+        if !deps.isEmpty { text += "    depends_on: [\(deps.joined(separator: ", "))]\n" }
+        if let paths = artifacts[id] { text += "    artifacts: [\(paths.joined(separator: ", "))]\n" }
+    }
+    return text
+}

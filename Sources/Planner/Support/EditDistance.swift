@@ -18,11 +18,15 @@ func editDistance(_ a: String, _ b: String) -> Int {
 
 /// The candidate closest to `word` by edit distance, if it is close enough to be a likely typo.
 func closestMatch<S: Sequence>(to word: String, in candidates: S) -> String? where S.Element == String {
-    let limit = Swift.max(2, word.count / 3)
+    let lowered = word.lowercased()
     var best: (name: String, distance: Int)?
     for candidate in candidates {
-        let distance = editDistance(word.lowercased(), candidate.lowercased())
-        if distance <= limit, distance < (best?.distance ?? Int.max) {
+        let other = candidate.lowercased()
+        let distance = editDistance(lowered, other)
+        // A typo changes about a third of a word at most; a truncated name is a prefix.
+        let limit = Swift.max(2, Swift.max(word.count, candidate.count) / 3)
+        let isPrefix = Swift.min(lowered.count, other.count) >= 3 && (lowered.hasPrefix(other) || other.hasPrefix(lowered))
+        if distance <= limit || isPrefix, distance < (best?.distance ?? Int.max) {
             best = (candidate, distance)
         }
     }
