@@ -15,14 +15,18 @@ enum CycleFinder {
         for start in 0..<graph.count where stuck[start] && walkOf[start] < 0 {
             var path: [Int] = []
             var current = start
+            var closed = true
             while walkOf[current] < 0 {
                 walkOf[current] = start
                 path.append(current)
-                // A stuck task always has a stuck dependency.
-                guard let next = graph.dependencies[current].first(where: { stuck[$0] }) else { break }
+                // A stuck task always has a stuck dependency; stop defensively if not.
+                guard let next = graph.dependencies[current].first(where: { stuck[$0] }) else {
+                    closed = false
+                    break
+                }
                 current = next
             }
-            guard walkOf[current] == start, let loopStart = path.firstIndex(of: current) else { continue }
+            guard closed, walkOf[current] == start, let loopStart = path.firstIndex(of: current) else { continue }
             var cycle = Array(path[loopStart...])
             if let first = cycle.indices.min(by: { cycle[$0] < cycle[$1] }) {
                 cycle = Array(cycle[first...] + cycle[..<first])

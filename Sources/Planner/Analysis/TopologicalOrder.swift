@@ -13,6 +13,7 @@ struct TopologicalOrder {
     init(_ graph: TaskGraph) {
         var remaining = graph.dependencies.map(\.count)
         var layer = [Int](repeating: -1, count: graph.count)
+        var earliest = [Int](repeating: 0, count: graph.count)  // layer so far, final once ordered
         var order: [Int] = []
         order.reserveCapacity(graph.count)
         for task in 0..<graph.count where remaining[task] == 0 {
@@ -24,9 +25,12 @@ struct TopologicalOrder {
             let task = order[next]
             next += 1
             for dependent in graph.dependents[task] {
-                layer[dependent] = max(layer[dependent], layer[task] + 1)
+                earliest[dependent] = max(earliest[dependent], layer[task] + 1)
                 remaining[dependent] -= 1
-                if remaining[dependent] == 0 { order.append(dependent) }
+                if remaining[dependent] == 0 {
+                    order.append(dependent)
+                    layer[dependent] = earliest[dependent]
+                }
             }
         }
         self.order = order
