@@ -1,0 +1,241 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one process to completion: own process group, timeout with `SIGTERM` then
+/// `SIGKILL` to the whole group, rlimits, cancellation from another thread, and output
+/// captured through the redactor.
+///
+/// `run` blocks the calling thread; it needs no Swift concurrency. When the process
+/// exits, whatever it left running in its process group is killed too, so a task never
+/// leaves orphans behind.
+public struct ProcessRunner: Sendable {
+    /// The redactor every byte of output goes through before it is stored or streamed.
+    public var redactor: Redactor
+    /// After the process exits, how long to keep reading pipes still held open by
+    /// descendants that left its process group.
+    public var drainTimeout: Double
+
+    /// Creates a runner.
+    public init(redactor: Redactor, drainTimeout: Double = 0.5) {
+        self.redactor = redactor
+        self.drainTimeout = drainTimeout
+    }
+
+    /// Runs `request` and waits for it to end.
+    ///
+    /// - Parameters:
+    ///   - cancellation: cancel it from another thread to stop the run (the group gets
+    ///     `SIGTERM`, then `SIGKILL` after the grace period).
+    ///   - onOutput: receives each redacted chunk of stdout or stderr as it is read, on
+    ///     the calling thread.
+    /// - Throws: ``ProcessRunnerError`` when the process cannot be started. Once started,
+    ///   every outcome (failure, signal, timeout) is a ``ProcessResult``.
+    public func run(
+        _ request: ProcessRequest,
+        cancellation: CancellationToken? = nil,
+        onOutput: (([UInt8]) -> Void)? = nil
+    ) throws(ProcessRunnerError) -> ProcessResult {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let child = try Spawner.spawn(request)
+        var session = RunSession(
+            child: child, request: request, redactor: redactor, drainTimeout: drainTimeout,
+            cancellation: cancellation, onOutput: onOutput, clock: clock, start: start)
+        return session.wait()
+    }
+}
+
+/// The poll loop of one run.
+private struct RunSession {
+    let child: SpawnedProcess
+    let request: ProcessRequest
+    let drainTimeout: Double
+    let cancellation: CancellationToken?
+    let onOutput: (([UInt8]) -> Void)?
+    let clock: ContinuousClock
+    let start: ContinuousClock.Instant
+
+    var stdoutStream: RedactionStream
+    var stderrStream: RedactionStream
+    var combined: OutputBuffer
+    var stdoutOnly: OutputBuffer
+    var stdoutOpen = true
+    var stderrOpen = true
+    var pidFD: Int32 = -1
+    var status: Int32 = 0
+    var exited = false
+    var timedOut = false
+    var cancelled = false
+    var termDeadline: Double?
+    var killDeadline: Double?
+    var killSent = false
+    var drainDeadline: Double?
+
+    init(
+        child: SpawnedProcess, request: ProcessRequest, redactor: Redactor, drainTimeout: Double,
+        cancellation: CancellationToken?, onOutput: (([UInt8]) -> Void)?,
+        clock: ContinuousClock, start: ContinuousClock.Instant
+    ) {
+        self.child = child
+        self.request = request
+        self.drainTimeout = drainTimeout
+        self.cancellation = cancellation
+        self.onOutput = onOutput
+        self.clock = clock
+        self.start = start
+        stdoutStream = redactor.makeStream()
+        stderrStream = redactor.makeStream()
+        combined = OutputBuffer(limit: request.maxOutputBytes)
+        stdoutOnly = OutputBuffer(limit: request.maxOutputBytes)
+        termDeadline = request.timeout
+        if let open = LinuxCalls.pidfdOpen { pidFD = open(child.pid, 0) }
+    }
+
+    /// Seconds since spawn.
+    func elapsed() -> Double {
+        let d = clock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    mutating func wait() -> ProcessResult {
+        defer {
+            if pidFD >= 0 { close(pidFD) }
+            if stdoutOpen { close(child.stdoutFD) }
+            if stderrOpen { close(child.stderrFD) }
+        }
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            if exited && !stdoutOpen && !stderrOpen { break }
+            let now = elapsed()
+            if let drain = drainDeadline, now >= drain { break }
+            checkDeadlines(now: now)
+
+            var fds: [pollfd] = []
+            if stdoutOpen { fds.append(pollfd(fd: child.stdoutFD, events: Int16(POLLIN), revents: 0)) }
+            if stderrOpen { fds.append(pollfd(fd: child.stderrFD, events: Int16(POLLIN), revents: 0)) }
+            if !exited, pidFD >= 0 { fds.append(pollfd(fd: pidFD, events: Int16(POLLIN), revents: 0)) }
+            if !exited, !cancelled, let token = cancellation {
+                fds.append(pollfd(fd: token.pollDescriptor, events: Int16(POLLIN), revents: 0))
+            }
+            let ready = poll(&fds, nfds_t(fds.count), pollTimeoutMilliseconds(now: now))
+            if ready < 0 && errno != EINTR { break }
+
+            for entry in fds where entry.revents != 0 {
+                switch entry.fd {
+                case child.stdoutFD: readChunk(from: entry.fd, isStdout: true, buffer: &buffer)
+                case child.stderrFD: readChunk(from: entry.fd, isStdout: false, buffer: &buffer)
+                case cancellation?.pollDescriptor:
+                    if !cancelled && !exited {
+                        cancelled = true
+                        terminateGroup()
+                    }
+                default: break  // pidfd: handled by reapIfExited below
+                }
+            }
+            reapIfExited()
+        }
+        if !exited {
+            // The drain deadline can only pass after exit; this is a safety net.
+            kill(-child.pid, SIGKILL)
+            waitpid(child.pid, &status, 0)
+        }
+        flushStreams()
+        return ProcessResult(
+            termination: Self.termination(status), timedOut: timedOut, cancelled: cancelled,
+            duration: elapsed(), output: combined.text(), standardOutput: stdoutOnly.text(),
+            truncated: combined.truncated || stdoutOnly.truncated)
+    }
+
+    private mutating func checkDeadlines(now: Double) {
+        guard !exited else { return }
+        if let deadline = termDeadline, now >= deadline, !timedOut, !cancelled {
+            timedOut = true
+            terminateGroup()
+        }
+        if let deadline = killDeadline, now >= deadline, !killSent {
+            kill(-child.pid, SIGKILL)
+            killSent = true
+        }
+    }
+
+    private mutating func terminateGroup() {
+        kill(-child.pid, SIGTERM)
+        termDeadline = nil
+        killDeadline = elapsed() + max(request.killGracePeriod, 0)
+    }
+
+    private func pollTimeoutMilliseconds(now: Double) -> Int32 {
+        var next: Double? = nil
+        for candidate in [exited ? nil : termDeadline, exited || killSent ? nil : killDeadline, drainDeadline] {
+            if let c = candidate { next = min(next ?? c, c) }
+        }
+        // Without a pidfd, exit is noticed by polling waitid every 10 ms.
+        if !exited && pidFD < 0 { next = min(next ?? now + 0.01, now + 0.01) }
+        guard let wake = next else { return -1 }
+        return Int32(clamping: Int64(((wake - now) * 1000).rounded(.up)).clamped(0, 60_000))
+    }
+
+    private mutating func readChunk(from fd: Int32, isStdout: Bool, buffer: inout [UInt8]) {
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if count < 0 && (errno == EINTR || errno == EAGAIN) { return }
+        if count <= 0 {
+            close(fd)
+            if isStdout {
+                stdoutOpen = false
+                deliver(stdoutStream.finish(), isStdout: true)
+            } else {
+                stderrOpen = false
+                deliver(stderrStream.finish(), isStdout: false)
+            }
+            return
+        }
+        let chunk = Array(buffer[0..<count])
+        if isStdout {
+            deliver(stdoutStream.feed(chunk), isStdout: true)
+        } else {
+            deliver(stderrStream.feed(chunk), isStdout: false)
+        }
+    }
+
+    private mutating func deliver(_ redacted: [UInt8], isStdout: Bool) {
+        guard !redacted.isEmpty else { return }
+        combined.append(redacted)
+        if isStdout { stdoutOnly.append(redacted) }
+        onOutput?(redacted)
+    }
+
+    /// Once the leader has exited (still a zombie, so its pid and group id cannot be
+    /// reused), kill what is left of its group, then reap it.
+    private mutating func reapIfExited() {
+        guard !exited else { return }
+        var info = siginfo_t()
+        // With WNOHANG and nothing to report, waitid leaves si_pid at 0.
+        guard waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
+              Self.siginfoPID(info) == child.pid
+        else { return }
+        kill(-child.pid, SIGKILL)
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+        exited = true
+        drainDeadline = elapsed() + drainTimeout
+    }
+
+    private mutating func flushStreams() {
+        if stdoutOpen { deliver(stdoutStream.finish(), isStdout: true) }
+        if stderrOpen { deliver(stderrStream.finish(), isStdout: false) }
+    }
+
+    private static func siginfoPID(_ info: siginfo_t) -> pid_t {
+        info._sifields._sigchld.si_pid
+    }
+
+    private static func termination(_ status: Int32) -> ProcessResult.Termination {
+        let signal = status & 0x7f
+        if signal == 0 { return .exited(code: (status >> 8) & 0xff) }
+        return .signaled(signal: signal)
+    }
+}
+
+extension Comparable {
+    fileprivate func clamped(_ low: Self, _ high: Self) -> Self { min(max(self, low), high) }
+}
