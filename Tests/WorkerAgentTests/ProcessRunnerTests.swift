@@ -152,4 +152,29 @@ final class ProcessRunnerTests: XCTestCase {
         XCTAssertFalse(busy.timedOut)
         XCTAssertEqual(busy.termination, .signaled(signal: SIGXCPU))
     }
+
+    func testADescendantThatLeavesTheGroupCannotHangTheRun() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let pidFile = dir + "/escaped.pid"
+        // setsid puts the daemon in a new session and group; it keeps stdout open.
+        let result = try runner.run(sh("setsid sh -c 'echo $$ > \(pidFile); exec sleep 100' & sleep 0.2; echo parent-done"))
+        defer {
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+               let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGKILL)
+            }
+        }
+        XCTAssertTrue(result.succeeded)
+        XCTAssertEqual(result.output, "parent-done\n")
+    }
+
+    func testChildGetsDefaultSignalHandling() throws {
+        // Workers ignore SIGPIPE (socket writes); the ignore must not leak into tasks.
+        let previous = signal(SIGPIPE, SIG_IGN)
+        defer { signal(SIGPIPE, previous) }
+        // SigIgn is a hex mask; SIGPIPE is signal 13, bit 0x1000.
+        let result = try runner.run(sh("grep SigIgn /proc/self/status"))
+        let mask = try XCTUnwrap(UInt64(result.output.split(separator: "\t").last!.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16))
+        XCTAssertEqual(mask & 0x1000, 0, "SIGPIPE must not be ignored in the child")
+    }
 }

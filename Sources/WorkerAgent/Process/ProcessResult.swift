@@ -2,7 +2,8 @@
 public struct ProcessResult: Sendable, Equatable {
     /// How the process itself ended.
     public enum Termination: Sendable, Equatable, CustomStringConvertible {
-        /// It exited with this status.
+        /// It exited with this status (-1: the status was lost because something else in
+        /// the worker reaped the child).
         case exited(code: Int32)
         /// A signal killed it.
         case signaled(signal: Int32)

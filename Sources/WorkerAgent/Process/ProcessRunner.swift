@@ -65,6 +65,7 @@ private struct RunSession {
     var pidFD: Int32 = -1
     var status: Int32 = 0
     var exited = false
+    var statusLost = false
     var timedOut = false
     var cancelled = false
     var termDeadline: Double?
@@ -142,7 +143,7 @@ private struct RunSession {
         }
         flushStreams()
         return ProcessResult(
-            termination: Self.termination(status), timedOut: timedOut, cancelled: cancelled,
+            termination: statusLost ? .exited(code: -1) : Self.termination(status), timedOut: timedOut, cancelled: cancelled,
             duration: elapsed(), output: combined.text(), standardOutput: stdoutOnly.text(),
             truncated: combined.truncated || stdoutOnly.truncated)
     }
@@ -211,9 +212,17 @@ private struct RunSession {
         guard !exited else { return }
         var info = siginfo_t()
         // With WNOHANG and nothing to report, waitid leaves si_pid at 0.
-        guard waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0,
-              Self.siginfoPID(info) == child.pid
-        else { return }
+        if waitid(P_PID, id_t(child.pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0 {
+            if errno == ECHILD {
+                // Someone else in this process reaped our child (a waitpid(-1) elsewhere):
+                // the status is lost, but the run is over.
+                statusLost = true
+                exited = true
+                drainDeadline = elapsed() + drainTimeout
+            }
+            return
+        }
+        guard Self.siginfoPID(info) == child.pid else { return }
         kill(-child.pid, SIGKILL)
         while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
         exited = true
