@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Why a process could not be started.
 public enum ProcessRunnerError: Error, Equatable, CustomStringConvertible {
     /// The argument vector was empty.
@@ -28,7 +32,3 @@ public enum ProcessRunnerError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
