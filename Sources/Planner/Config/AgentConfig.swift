@@ -1,0 +1,78 @@
+import Foundation
+import Yams
+
+/// How to run one coding agent CLI (`agents.<name>:` in config.yaml).
+public struct AgentConfig: Sendable, Equatable {
+    /// The placeholder replaced by the prompt, as one argv element.
+    public static let promptPlaceholder = "{prompt}"
+
+    /// Argv template; `{prompt}` is replaced by the prompt as ONE argument (never via a shell).
+    /// The first element is looked up on `PATH` unless it contains a `/`.
+    public var command: [String]
+    /// Dotted path of the token count in the agent's JSON output, such as `usage.total_tokens`.
+    public var usageJSONField: String?
+    /// Regular expression with one capture group matching the token count in plain output.
+    public var usagePattern: String?
+    /// Extra environment of the agent. Values may reference the orchestrator's environment as
+    /// `${NAME}`; secrets must be referenced that way, never written into the file.
+    public var env: [String: String]
+
+    /// An agent run as `command`.
+    public init(command: [String], usageJSONField: String? = "usage.total_tokens", usagePattern: String? = nil,
+                env: [String: String] = [:]) {
+        self.command = command
+        self.usageJSONField = usageJSONField
+        self.usagePattern = usagePattern
+        self.env = env
+    }
+
+    /// `command` with every `{prompt}` replaced by `prompt`; each element stays one argument.
+    public func arguments(prompt: String) -> [String] {
+        command.map { $0 == Self.promptPlaceholder ? prompt : $0.replacingOccurrences(of: Self.promptPlaceholder, with: prompt) }
+    }
+}
+
+extension AgentConfig {
+    static let keys = ["command", "usage_json_field", "usage_pattern", "env"]
+
+    init(node: Node, path: String, base: AgentConfig?, security: SecurityConfig, reader: inout NodeReader) {
+        self = base ?? AgentConfig(command: [])
+        guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
+        for entry in fields.entries {
+            let key = "\(path).\(entry.key)", value = entry.value
+            switch entry.key {
+            case "command": command = reader.strings(value, path: key) ?? command
+            case "usage_json_field": usageJSONField = reader.string(value, path: key)
+            case "usage_pattern":
+                usagePattern = reader.string(value, path: key)
+                if let pattern = usagePattern {
+                    let regex = try? NSRegularExpression(pattern: pattern)
+                    if regex?.numberOfCaptureGroups != 1 {
+                        reader.report("'\(pattern)' must be a valid regular expression with exactly one capture group",
+                                      path: key, at: value)
+                    }
+                }
+            case "env":
+                env = reader.stringMap(value, path: key) ?? env
+                for (name, setting) in env.sorted(by: { $0.key < $1.key })
+                where security.isSecretEnvName(name) && !setting.isEnvReference {
+                    reader.report("looks like a secret written into the file; write \"${\(name)}\" and set \(name) in the environment",
+                                  path: "\(key).\(name)", at: value[name] ?? value)
+                }
+            default: break
+            }
+        }
+        if command.isEmpty {
+            reader.report("an agent needs a command, such as [\"my-agent\", \"-p\", \"{prompt}\"]",
+                          path: "\(path).command", at: fields["command"] ?? node)
+        }
+    }
+}
+
+extension String {
+    /// Whether this is exactly `${NAME}` or `$NAME`.
+    var isEnvReference: Bool {
+        if hasPrefix("${") && hasSuffix("}") && count > 3 { return true }
+        return hasPrefix("$") && count > 1 && dropFirst().allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+    }
+}

@@ -1,0 +1,82 @@
+import Yams
+
+/// Scheduler and supervisor settings (`orchestrator:` in config.yaml). Durations are seconds.
+public struct OrchestratorConfig: Sendable, Equatable {
+    /// Most ready tasks admitted per dispatch call.
+    public var dispatchBatch: Int = 256
+    /// Most tasks queued (dispatched, not yet claimed) per route.
+    public var queueDepth: Int = 32
+    /// Time a worker has to start a dispatched task before it is requeued.
+    public var dispatchLease: Double = 10.0
+    /// Time a running task survives without a heartbeat before it is retried.
+    public var runLease: Double = 15.0
+    /// Seconds of waiting worth one priority point (prevents starvation).
+    public var priorityAging: Double = 60.0
+    /// Approximate maximum length of the events stream.
+    public var eventsMaxlen: Int = 100_000
+    /// First retry delay; doubles each attempt.
+    public var retryBase: Double = 1.0
+    /// Longest retry delay.
+    public var retryMax: Double = 60.0
+    /// Random spread of retry delays, as a fraction (0...1).
+    public var retryJitter: Double = 0.2
+    /// Longest sleep of the scheduler loop.
+    public var tick: Double = 1.0
+    /// First delay before respawning a dead worker; doubles each time.
+    public var respawnBackoffBase: Double = 0.2
+    /// Longest respawn delay.
+    public var respawnBackoffMax: Double = 10.0
+    /// Window in which repeated worker crashes count as a crash loop.
+    public var crashLoopWindow: Double = 30.0
+    /// Crashes within the window that make a crash loop.
+    public var crashLoopThreshold: Int = 5
+    /// SQLite ledger file (relative to the working directory).
+    public var ledgerPath: String = ".swarm/ledger.sqlite"
+    /// Directory for local state (embedded redis data, pid files).
+    public var stateDir: String = ".swarm"
+
+    /// The defaults.
+    public init() {}
+}
+
+extension OrchestratorConfig {
+    static let keys = ["dispatch_batch", "queue_depth", "dispatch_lease", "run_lease", "priority_aging",
+                       "events_maxlen", "retry_base", "retry_max", "retry_jitter", "tick",
+                       "respawn_backoff_base", "respawn_backoff_max", "crash_loop_window",
+                       "crash_loop_threshold", "ledger_path", "state_dir"]
+
+    init(node: Node, path: String, reader: inout NodeReader) {
+        self.init()
+        guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
+        for entry in fields.entries {
+            let key = "\(path).\(entry.key)", value = entry.value
+            switch entry.key {
+            case "dispatch_batch": dispatchBatch = reader.int(value, path: key, in: 1...Int.max) ?? dispatchBatch
+            case "queue_depth": queueDepth = reader.int(value, path: key, in: 1...Int.max) ?? queueDepth
+            case "dispatch_lease": dispatchLease = reader.double(value, path: key, positive: true) ?? dispatchLease
+            case "run_lease": runLease = reader.double(value, path: key, positive: true) ?? runLease
+            case "priority_aging": priorityAging = reader.double(value, path: key, positive: true) ?? priorityAging
+            case "events_maxlen": eventsMaxlen = reader.int(value, path: key, in: 1...Int.max) ?? eventsMaxlen
+            case "retry_base": retryBase = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? retryBase
+            case "retry_max": retryMax = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? retryMax
+            case "retry_jitter": retryJitter = reader.double(value, path: key, in: 0...1) ?? retryJitter
+            case "tick": tick = reader.double(value, path: key, positive: true) ?? tick
+            case "respawn_backoff_base": respawnBackoffBase = reader.double(value, path: key, positive: true) ?? respawnBackoffBase
+            case "respawn_backoff_max": respawnBackoffMax = reader.double(value, path: key, positive: true) ?? respawnBackoffMax
+            case "crash_loop_window": crashLoopWindow = reader.double(value, path: key, positive: true) ?? crashLoopWindow
+            case "crash_loop_threshold": crashLoopThreshold = reader.int(value, path: key, in: 1...Int.max) ?? crashLoopThreshold
+            case "ledger_path": ledgerPath = reader.requiredString(value, path: key) ?? ledgerPath
+            case "state_dir": stateDir = reader.requiredString(value, path: key) ?? stateDir
+            default: break
+            }
+        }
+        if retryMax < retryBase {
+            reader.report("retry_max (\(retryMax.plain)) is smaller than retry_base (\(retryBase.plain)); raise retry_max",
+                          path: "\(path).retry_max", at: fields["retry_max"] ?? fields.node)
+        }
+        if respawnBackoffMax < respawnBackoffBase {
+            reader.report("respawn_backoff_max (\(respawnBackoffMax.plain)) is smaller than respawn_backoff_base (\(respawnBackoffBase.plain)); raise respawn_backoff_max",
+                          path: "\(path).respawn_backoff_max", at: fields["respawn_backoff_max"] ?? fields.node)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Yams
+
+/// How to reach Redis (`redis:` in config.yaml).
+public struct RedisConfig: Sendable, Equatable {
+    /// `redis://host:port/db`, `rediss://...` or `unix:///path`; empty = the orchestrator starts
+    /// an embedded `redis-server`. Overridden by `SWARM_REDIS_URL`; a password belongs there, not
+    /// in the file.
+    public var url: String = ""
+    /// Namespace of every key (`swarm:{namespace}:...`). Overridden by `SWARM_NAMESPACE`.
+    public var namespace: String = "default"
+    /// Seconds to wait for a connection.
+    public var connectTimeout: Double = 2.0
+    /// Seconds to wait for one command's reply.
+    public var commandTimeout: Double = 5.0
+
+    /// The defaults.
+    public init() {}
+}
+
+extension RedisConfig {
+    static let keys = ["url", "namespace", "connect_timeout", "command_timeout"]
+
+    init(node: Node, path: String, reader: inout NodeReader) {
+        self.init()
+        guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
+        for entry in fields.entries {
+            let key = "\(path).\(entry.key)", value = entry.value
+            switch entry.key {
+            case "url": url = reader.string(value, path: key) ?? url
+            case "namespace": namespace = reader.string(value, path: key) ?? namespace
+            case "connect_timeout": connectTimeout = reader.double(value, path: key, positive: true) ?? connectTimeout
+            case "command_timeout": commandTimeout = reader.double(value, path: key, positive: true) ?? commandTimeout
+            default: break
+            }
+        }
+        if let node = fields["url"] { Self.checkURL(url, path: "\(path).url", node: node, reader: &reader) }
+        if let node = fields["namespace"] { Self.checkNamespace(namespace, path: "\(path).namespace", node: node, reader: &reader) }
+    }
+
+    /// Reports a URL with an unknown scheme or an inline password.
+    static func checkURL(_ url: String, path: String, node: Node?, reader: inout NodeReader) {
+        guard !url.isEmpty else { return }
+        guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") || url.hasPrefix("unix://") else {
+            reader.report("'\(url)' is not a Redis URL; use redis://host:port, rediss://host:port or unix:///path/to/socket",
+                          path: path, at: node)
+            return
+        }
+        if node != nil, let components = URLComponents(string: url), components.password != nil {
+            reader.report("the URL contains a password; remove it from the file and set SWARM_REDIS_URL in the environment instead",
+                          path: path, at: node)
+        }
+    }
+
+    /// Reports a namespace that cannot be used inside a Redis hash tag.
+    static func checkNamespace(_ namespace: String, path: String, node: Node?, reader: inout NodeReader) {
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        if namespace.isEmpty || namespace.unicodeScalars.contains(where: { !allowed.contains($0) }) {
+            reader.report("'\(namespace)' is not a valid namespace; use letters, digits, '-', '_' or '.'",
+                          path: path, at: node)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/// What a task runs.
+public enum ExecutorKind: Sendable, Equatable {
+    /// A shell command written by the plan author, run as `/bin/sh -c command`.
+    case script(command: String)
+    /// A coding agent CLI given `prompt` as one argv element.
+    case agent(prompt: String, template: AgentCommandTemplate)
+    /// Does nothing and succeeds (benchmarks).
+    case noop
+    /// Waits, then succeeds (benchmarks); honours timeout and cancellation.
+    case sleep(seconds: Double)
+}

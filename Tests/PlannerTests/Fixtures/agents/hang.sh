@@ -1,0 +1,3 @@
+#!/bin/sh
+# Fake planning agent that never answers.
+exec sleep 60

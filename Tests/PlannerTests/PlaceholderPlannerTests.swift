@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderPlannerTests: XCTestCase {
-    func testPlaceholder() { XCTAssertTrue(true) }
-}

@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderWorkerAgentTests: XCTestCase {
-    func testPlaceholder() { XCTAssertTrue(true) }
-}
