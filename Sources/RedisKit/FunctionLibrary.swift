@@ -15,12 +15,7 @@ public struct FunctionLibrary: Sendable, Equatable {
     public init(name: String, body: String) {
         self.name = name
         self.body = body
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in body.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x0000_0100_0000_01b3
-        }
-        self.version = String(h, radix: 16)
+        self.version = String(fnv1a(body.utf8), radix: 16)
     }
 
     /// The function that reports the loaded version.

@@ -6,7 +6,8 @@ import RedisKit
 ///   names contain commas), agents
 ///   (comma) → number of tasks admitted (a new worker may unblock capability routes).
 /// heartbeat: KEYS[1] events · ARGV worker, gid ('' when idle), token, load (composite), cpu, mem,
-///   loadavg, overloaded ('1'/'0') → 1 while the worker still owns gid's lease, else 0.
+///   loadavg, overloaded ('1'/'0'), routes (newline; '' = unchanged) → 1 while the worker still
+///   owns gid's lease, else 0.
 /// deregister: KEYS[1] events · ARGV worker, reason → 1.
 /// requeue_worker: KEYS[1] events · ARGV worker, reason → 1 if a task was requeued. Used by the
 ///   supervisor the moment a worker process dies, so its task runs again at once.
@@ -92,6 +93,7 @@ redis.register_function('heartbeat', function(keys, args)
     redis.call('HSET', wkey, 'overloaded', over)
     emit(over == '1' and 'worker_overloaded' or 'worker_recovered', '', '', {'worker', worker, 'cpu', args[5], 'mem', args[6]})
   end
+  if args[9] and args[9] ~= '' then redis.call('HSET', wkey, 'routes', args[9]) end
   touch_routes(worker, redis.call('HGET', wkey, 'routes'))
   if gid == nil or gid == '' then return 1 end
   local t = redis.call('HMGET', K('task:' .. gid), 'state', 'token')
@@ -180,9 +182,12 @@ extension SchedulerClient {
 
     /// Heartbeats a worker and, when it runs a task, extends that task's lease. Returns false
     /// when the worker no longer owns the task (reaped, cancelled): it must stop running it.
-    public func heartbeat(worker: String, task: StartedTask?, load: LoadReport) throws(SchedulerError) -> Bool {
+    /// `routes`, when given, replaces the routes it serves (new capability routes appear as plans
+    /// are submitted).
+    public func heartbeat(worker: String, task: StartedTask?, load: LoadReport, routes: [String]? = nil) throws(SchedulerError) -> Bool {
         let v = try call("heartbeat", [worker, task?.gid ?? "", task?.token ?? 0, load.score, load.cpuPercent,
-                                       load.memoryPercent, load.loadPerCore, load.overloaded ? "1" : "0"])
+                                       load.memoryPercent, load.loadPerCore, load.overloaded ? "1" : "0",
+                                       routes?.joined(separator: "\n") ?? ""])
         return v.int == 1
     }
 

@@ -1,0 +1,65 @@
+import Foundation
+import Planner
+import RedisKit
+
+extension SchedulerSettings {
+    /// Settings from the config file's `orchestrator`, `task_types` and `rate_limits` sections.
+    public init(config: SwarmConfig) {
+        self.init()
+        let o = config.orchestrator
+        queueDepth = o.queueDepth
+        dispatchLease = o.dispatchLease
+        runLease = o.runLease
+        priorityAging = o.priorityAging
+        eventsMaxlen = o.eventsMaxlen
+        retryBase = o.retryBase
+        retryMax = o.retryMax
+        retryJitter = o.retryJitter
+        dispatchBatch = o.dispatchBatch
+        workerTTL = max(3 * config.worker.heartbeatInterval, o.runLease)
+        defaultRate = TypeLimits(maxConcurrent: 0, ratePerSecond: config.rateLimits.default.perSecond,
+                                 burst: config.rateLimits.default.burst)
+        for name in Set(config.taskTypes.keys).union(config.rateLimits.types.keys) {
+            let rate = config.rateLimits.limit(for: name)
+            types[name] = TypeLimits(maxConcurrent: config.taskTypes[name]?.maxConcurrent ?? 0,
+                                     ratePerSecond: rate.perSecond, burst: rate.burst)
+        }
+    }
+}
+
+extension TaskRecord {
+    /// The scheduler's record of a planned task. A relative `cwd` is resolved against the
+    /// feature's repository (or `baseDirectory`), so workers on this host find it.
+    public init(spec: TaskSpec, repo: String?, baseDirectory: String = FileManager.default.currentDirectoryPath) {
+        var s = spec
+        let root = repo.map { $0.hasPrefix("/") ? $0 : baseDirectory + "/" + $0 } ?? baseDirectory
+        if let cwd = s.cwd, !cwd.isEmpty {
+            if !cwd.hasPrefix("/") { s.cwd = root + "/" + cwd }
+        } else {
+            s.cwd = root
+        }
+        s.cwd = s.cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        self.init(gid: spec.globalID, type: spec.type, route: TaskRecord.route(machine: spec.machine, requires: spec.requires),
+                  priority: spec.priority, budget: spec.budget, retries: spec.retries,
+                  dependsOn: spec.dependsOn.map { "\(spec.feature)/\($0)" }, artifacts: spec.artifacts,
+                  specJSON: String(decoding: s.encodedJSON(), as: UTF8.self))
+    }
+}
+
+extension SchedulerClient {
+    /// Submits a validated plan. The idempotency key defaults to a hash of the plan's content,
+    /// so submitting the same plan twice creates one feature.
+    public func submit(plan: Plan, idempotencyKey: String? = nil,
+                       baseDirectory: String = FileManager.default.currentDirectoryPath) throws(SchedulerError) -> SubmitResult {
+        let f = plan.feature
+        let records = f.tasks.map { TaskRecord(spec: $0, repo: f.repo, baseDirectory: baseDirectory) }
+        let key = idempotencyKey ?? Self.contentHash(of: f)
+        return try submit(feature: f.id, description: f.description, budget: f.budget, idempotencyKey: key, tasks: records)
+    }
+
+    /// A stable hash of a feature's content (its canonical JSON), as hex.
+    public static func contentHash(of feature: Feature) -> String {
+        let data = (try? stableJSONEncoder().encode(feature)) ?? Data()
+        return "fnv1a-" + String(fnv1a(data), radix: 16)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Planner
+import Scheduler
+
+/// How one task run ended, in the scheduler's terms.
+public enum TaskOutcome: Sendable, Equatable {
+    /// Succeeded (acceptance tests passed): report usage and a short result.
+    case succeeded(tokens: Int, result: String)
+    /// Failed: retry (`.error`) or park for a person (`.human`).
+    case failed(kind: FailureKind, reason: String, tokens: Int, output: String)
+    /// Stopped because the worker lost the task (lease gone, cancelled, draining at once).
+    case abandoned(String)
+}
+
+/// Runs one task spec with the worker's executors and acceptance tests.
+public struct TaskRun: Sendable {
+    /// Worker settings (agents, limits, redaction).
+    public var settings: WorkerSettings
+    /// How much output is kept in Redis with the result.
+    public var outputTail = 4096
+
+    /// Creates a runner.
+    public init(settings: WorkerSettings) {
+        self.settings = settings
+    }
+
+    /// Runs `spec` (attempt `attempt`), streaming redacted output to `onOutput`.
+    public func run(_ spec: TaskSpec, attempt: Int, cancellation: CancellationToken?,
+                    onOutput: (([UInt8]) -> Void)? = nil) -> TaskOutcome {
+        let kind: ExecutorKind
+        switch spec.executor {
+        case let .agent(name, prompt):
+            guard let template = settings.agents[name] else {
+                return .failed(kind: .human, reason: "agent '\(name)' is not configured on worker \(settings.id); add it under agents: in config.yaml",
+                               tokens: 0, output: "")
+            }
+            kind = .agent(prompt: prompt, template: template)
+        case let .script(command): kind = .script(command: command)
+        case .noop: kind = .noop
+        case let .sleep(seconds): kind = .sleep(seconds: seconds)
+        }
+        if case .noop = kind, spec.acceptanceTests.isEmpty { return .succeeded(tokens: 0, result: "") }
+        if let cwd = spec.cwd, !FileManager.default.fileExists(atPath: cwd) {
+            return .failed(kind: .human, reason: "working directory \(cwd) does not exist on \(settings.host)", tokens: 0, output: "")
+        }
+        var env = settings.environment
+        env["SWARM_TASK_ID"] = spec.globalID
+        env["SWARM_FEATURE"] = spec.feature
+        env["SWARM_ATTEMPT"] = String(attempt)
+        env["SWARM_WORKER"] = settings.id
+        let context = ExecutionContext(workingDirectory: spec.cwd, environment: env, timeout: spec.timeout > 0 ? spec.timeout : nil,
+                                       killGracePeriod: settings.killGrace, limits: settings.limits, maxOutputBytes: settings.maxOutputBytes)
+        let runner = ProcessRunner(redactor: settings.redactor)
+        let result: ExecutionResult
+        do {
+            result = try Executor(runner: runner).execute(kind, context: context, cancellation: cancellation, onOutput: onOutput)
+        } catch {
+            return .failed(kind: .error, reason: settings.redactor.redact("could not start: \(error)"), tokens: 0, output: "")
+        }
+        let tokens = result.tokensUsed ?? 0
+        let p = result.process
+        let tail = String(p.output.suffix(outputTail))
+        if p.cancelled { return .abandoned("cancelled") }
+        if p.timedOut {
+            return .failed(kind: .error, reason: "timed out after \(Int(spec.timeout)) s (process group killed)", tokens: tokens, output: tail)
+        }
+        guard p.succeeded else {
+            return .failed(kind: .error, reason: "\(p.termination)", tokens: tokens, output: tail)
+        }
+        if !spec.acceptanceTests.isEmpty {
+            let report: AcceptanceReport
+            do {
+                report = try AcceptanceRunner(runner: runner).run(commands: spec.acceptanceTests, context: context,
+                                                                   cancellation: cancellation, onOutput: onOutput)
+            } catch {
+                return .failed(kind: .error, reason: "could not run acceptance tests: \(error)", tokens: tokens, output: tail)
+            }
+            if let f = report.failure {
+                if f.result.cancelled { return .abandoned("cancelled") }
+                let kind: FailureKind = settings.retryAcceptanceTypes.contains(spec.type) ? .error : .human
+                return .failed(kind: kind, reason: "acceptance test `\(f.command)` failed (\(f.result.termination))",
+                               tokens: tokens, output: String(f.result.output.suffix(outputTail)))
+            }
+        }
+        return .succeeded(tokens: tokens, result: tail)
+    }
+}
