@@ -113,4 +113,25 @@ final class ExecutorTests: XCTestCase {
         let cancelled = try executor.execute(.sleep(seconds: 100), context: ExecutionContext(), cancellation: token)
         XCTAssertTrue(cancelled.process.cancelled)
     }
+
+    func testSecretEnvironmentValueNeverReachesTheResultOrTheStream() throws {
+        let env = testEnvironment.merging(["OPENAI_API_KEY": "not-a-pattern-but-secret-9f8e7d"]) { $1 }
+        let redactor = try Redactor(secretValues: Redactor.secretValues(from: env))
+        let executor = Executor(runner: ProcessRunner(redactor: redactor))
+        var streamed: [UInt8] = []
+        // Printed in pieces with pauses, so the value arrives split across reads.
+        let command = #"v="$OPENAI_API_KEY"; printf '%s' "${v%%-but*}"; sleep 0.05; printf '%s\n' "-but${v#*-but}"; echo "$v" >&2"#
+        let result = try executor.execute(.script(command: command), context: ExecutionContext(environment: env),
+                                          onOutput: { streamed += $0 })
+        XCTAssertTrue(result.succeeded, result.process.output)
+        XCTAssertEqual(result.process.standardOutput, "[REDACTED]\n")
+        XCTAssertEqual(result.process.output, "[REDACTED]\n[REDACTED]\n")
+        XCTAssertFalse(String(decoding: streamed, as: UTF8.self).contains("secret-9f8e7d"))
+    }
+
+    func testInvalidUTF8OutputDoesNotCrash() throws {
+        let result = try executor.execute(.script(command: #"printf '\377\376ok\n'"#), context: ExecutionContext(environment: testEnvironment))
+        XCTAssertTrue(result.succeeded)
+        XCTAssertEqual(result.process.output, "\u{FFFD}\u{FFFD}ok\n")
+    }
 }

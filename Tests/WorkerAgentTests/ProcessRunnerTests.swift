@@ -92,7 +92,7 @@ final class ProcessRunnerTests: XCTestCase {
         let grandchild = try XCTUnwrap(pid_t(String(contentsOfFile: pidFile, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         // Killed, and reaped by init: nothing left with that pid.
-        XCTAssertTrue(eventually { kill(grandchild, 0) == -1 && errno == ESRCH }, "grandchild \(grandchild) survived")
+        XCTAssertTrue(eventually(timeout: 15) { kill(grandchild, 0) == -1 && errno == ESRCH }, "grandchild \(grandchild) survived")
     }
 
     func testTimeoutSendsTermFirst() throws {
@@ -110,7 +110,7 @@ final class ProcessRunnerTests: XCTestCase {
         XCTAssertEqual(result.output, "finished\n")
         let leftover = try XCTUnwrap(pid_t(String(contentsOfFile: pidFile, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)))
-        XCTAssertTrue(eventually { kill(leftover, 0) == -1 && errno == ESRCH })
+        XCTAssertTrue(eventually(timeout: 15) { kill(leftover, 0) == -1 && errno == ESRCH })
     }
 
     func testCancelFromAnotherThread() throws {
