@@ -1,0 +1,212 @@
+import Foundation
+import Logging
+import Planner
+import RedisKit
+import Scheduler
+import Synchronization
+
+/// Why a worker loop ended.
+public enum WorkerExit: Sendable, Equatable {
+    /// Asked to stop (SIGTERM, drain): finished its task first.
+    case stopped
+    /// Idle longer than `idle_timeout`.
+    case idle
+}
+
+/// Errors that end a worker (the supervisor respawns it with backoff).
+public enum WorkerError: Error, Sendable, CustomStringConvertible {
+    /// Redis stayed unreachable past the worker's patience.
+    case redisUnavailable(SchedulerError)
+    /// The redactor could not be built from config.
+    case badRedaction(String)
+
+    /// A message saying what to fix.
+    public var description: String {
+        switch self {
+        case let .redisUnavailable(e): return "worker giving up on Redis: \(e)"
+        case let .badRedaction(m): return "invalid security.redact_patterns: \(m)"
+        }
+    }
+}
+
+/// One worker: registers, heartbeats on a thread of its own, claims by blocking on its route
+/// queues, runs one task at a time and settles it with its fencing token. A lost lease (its
+/// heartbeat is refused) cancels the running task at once.
+public final class WorkerLoop: Sendable {
+    /// Settings.
+    public let settings: WorkerSettings
+    private let url: RedisURL
+    private let options: RedisOptions
+    private let namespace: String
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let stopFlag = Mutex(false)
+    private let heartbeatDone = DispatchSemaphore(value: 0)
+
+    private struct State {
+        var task: StartedTask?
+        var cancel: CancellationToken?
+        var routes: [String] = []
+        var overloaded = false
+        var routesChanged = false
+    }
+
+    /// Creates a worker; `run()` starts it.
+    public init(settings: WorkerSettings, url: RedisURL, options: RedisOptions = RedisOptions(), namespace: String,
+                logger: Logger = Logger(label: "swarm.worker")) {
+        self.settings = settings
+        self.url = url
+        self.options = options
+        self.namespace = namespace
+        self.logger = logger
+    }
+
+    /// Asks the worker to stop after its current task (safe from any thread or signal source).
+    public func stop() { stopFlag.withLock { $0 = true } }
+
+    /// Stops now: cancels the running task (its lease stays, so it is requeued when reaped or
+    /// when the supervisor reports this worker gone).
+    public func stopNow() {
+        stop()
+        state.withLock { $0.cancel?.cancel() }
+    }
+
+    private var stopping: Bool { stopFlag.withLock { $0 } }
+
+    /// Runs until stopped or idle; throws when Redis stays unreachable.
+    public func run() throws(WorkerError) -> WorkerExit {
+        let client = try connect(deadline: 30)
+        let routes: [String]
+        do {
+            routes = try client.routes(forHost: settings.host, capabilities: settings.capabilities)
+            try client.register(WorkerRegistration(id: settings.id, host: settings.host, pid: Int(getpid()),
+                                                   capabilities: settings.capabilities, routes: routes,
+                                                   agents: settings.agents.keys.sorted()))
+        } catch {
+            throw .redisUnavailable(error)
+        }
+        state.withLock { $0.routes = routes }
+        let hb = Thread { [self] in heartbeatLoop() }
+        hb.name = "swarm-heartbeat"
+        hb.start()
+        defer {
+            stop()
+            heartbeatDone.wait()
+            try? client.deregister(worker: settings.id, reason: "stopped")
+        }
+        var lastWork = Monotonic.now()
+        var failures = 0
+        while !stopping {
+            if settings.idleTimeout > 0 && Monotonic.now() - lastWork > settings.idleTimeout { return .idle }
+            let (currentRoutes, overloaded) = state.withLock { ($0.routes, $0.overloaded) }
+            if overloaded {
+                sleepSeconds(min(settings.heartbeatInterval, 1))
+                continue
+            }
+            do {
+                guard let task = try client.claim(worker: settings.id, routes: currentRoutes, blockSeconds: settings.claimBlock) else { continue }
+                failures = 0
+                try execute(task, client: client)
+                lastWork = Monotonic.now()
+            } catch {
+                failures += 1
+                if failures > 20 { throw .redisUnavailable(error) }
+                let delay = Backoff(base: 0.05, max: 2).delay(attempt: failures)
+                logger.warning("worker \(settings.id): \(error); retrying in \(String(format: "%.2f", delay)) s")
+                sleepSeconds(delay)
+            }
+        }
+        return .stopped
+    }
+
+    private func connect(deadline: Double) throws(WorkerError) -> SchedulerClient {
+        let until = Monotonic.now() + deadline
+        var attempt = 0
+        while true {
+            let failure: SchedulerError
+            do {
+                let connection = try RedisConnection(url: url, options: options)
+                do { return try SchedulerClient(redis: connection, namespace: namespace) } catch { failure = error }
+            } catch {
+                failure = .redis(error)
+            }
+            attempt += 1
+            let delay = Backoff(base: 0.1, max: 2).delay(attempt: attempt)
+            if Monotonic.now() + delay > until { throw .redisUnavailable(failure) }
+            logger.warning("worker \(settings.id): \(failure); retrying in \(String(format: "%.1f", delay)) s")
+            sleepSeconds(delay)
+        }
+    }
+
+    private func execute(_ task: StartedTask, client: SchedulerClient) throws(SchedulerError) {
+        let spec: TaskSpec
+        do {
+            spec = try TaskSpec.decode(json: Data(task.specJSON.utf8))
+        } catch {
+            _ = try? client.fail(task, worker: settings.id, kind: .human, reason: "unreadable task spec: \(error)")
+            return
+        }
+        let cancel = try? CancellationToken()
+        state.withLock { $0.task = task; $0.cancel = cancel }
+        let outcome = TaskRun(settings: settings).run(spec, attempt: task.attempt, cancellation: cancel)
+        state.withLock { $0.task = nil; $0.cancel = nil }
+        do {
+            switch outcome {
+            case let .succeeded(tokens, result):
+                try client.complete(task, worker: settings.id, tokensUsed: tokens, result: result)
+            case let .failed(kind, reason, tokens, output):
+                try client.fail(task, worker: settings.id, kind: kind, reason: reason, tokensUsed: tokens, output: output)
+            case let .abandoned(why):
+                logger.info("worker \(settings.id): abandoned \(task.gid): \(why)")
+            }
+        } catch .stale {
+            logger.info("worker \(settings.id): \(task.gid) was taken over; our report was refused")
+        }
+    }
+
+    private func heartbeatLoop() {
+        defer { heartbeatDone.signal() }
+        var client: SchedulerClient?
+        var sampler = HostLoadSampler()
+        var beats = 0
+        while !stopping {
+            let start = Monotonic.now()
+            do {
+                if client == nil {
+                    client = try SchedulerClient(redis: RedisConnection(url: url, options: options), namespace: namespace)
+                }
+                guard let c = client else { continue }
+                var report = LoadReport()
+                if let load = try? sampler.sample() {
+                    let over = load.isOverloaded(maxCPUPercent: settings.maxCPUPercent, maxMemoryPercent: settings.maxMemoryPercent)
+                    report = LoadReport(score: load.score(weights: settings.loadWeights), cpuPercent: load.cpuPercent,
+                                        memoryPercent: load.memoryPercent, loadPerCore: load.loadPerCore, overloaded: over)
+                }
+                beats += 1
+                var newRoutes: [String]?
+                if beats % 5 == 0 {
+                    let fresh = try c.routes(forHost: settings.host, capabilities: settings.capabilities)
+                    if fresh != state.withLock({ $0.routes }) { newRoutes = fresh }
+                }
+                let task = state.withLock { $0.task }
+                let owned = try c.heartbeat(worker: settings.id, task: task, load: report, routes: newRoutes)
+                state.withLock {
+                    $0.overloaded = report.overloaded
+                    if let r = newRoutes { $0.routes = r }
+                    if !owned, $0.task?.gid == task?.gid { $0.cancel?.cancel() }
+                }
+                if !owned, let t = task { logger.warning("worker \(settings.id): lost the lease of \(t.gid); stopping it") }
+            } catch {
+                logger.warning("worker \(settings.id) heartbeat: \(error)")
+                client = nil
+            }
+            let wait = settings.heartbeatInterval - (Monotonic.now() - start)
+            var slept = 0.0
+            while slept < wait && !stopping {
+                let step = min(0.1, wait - slept)
+                sleepSeconds(step)
+                slept += step
+            }
+        }
+    }
+}
