@@ -1,1 +1,1 @@
-print("orchestrator")
+Orchestrator.main()

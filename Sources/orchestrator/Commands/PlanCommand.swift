@@ -78,7 +78,3 @@ struct PlanCommand: ParsableCommand {
         }
     }
 }
-
-private func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}

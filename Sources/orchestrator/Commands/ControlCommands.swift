@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import RedisKit
+import Scheduler
+
+/// Control of running orchestrators through the namespace's `control` hash (works from any shell).
+enum Control {
+    /// Live workers: heartbeat within the TTL and not dead/stopped.
+    static func liveWorkers(_ c: SchedulerClient, ttl: Double) throws -> Int {
+        let s = try StatusSnapshot.gather(c)
+        return s.workers.filter { $0.lastSeenSeconds <= ttl && ($0.state == "idle" || $0.state == "working") }.count
+    }
+
+    /// Orchestrators that reported within the last 5 s.
+    static func liveOrchestrators(_ c: SchedulerClient) throws -> Int {
+        let now = Date().timeIntervalSince1970
+        return try c.control().filter { $0.key.hasPrefix("orchestrator:") && now - (Double($0.value) ?? 0) < 5 }.count
+    }
+
+    static func scale(_ ctx: Context, to n: Int, timeout: Double) throws {
+        let c = try ctx.client()
+        try orFail { try c.setDesiredWorkers(n) }
+        let ttl = SchedulerSettings(config: ctx.config).workerTTL
+        let deadline = Monotonic.now() + timeout
+        var live = -1
+        while Monotonic.now() < deadline {
+            live = try orFail { try liveWorkers(c, ttl: ttl) }
+            if live == n { print("scaled to \(n) worker(s)"); return }
+            sleepSeconds(0.1)
+        }
+        printError("error: asked for \(n) worker(s), \(live) running after \(Int(timeout)) s; is `orchestrator up` running on this namespace?")
+        throw ExitCode(1)
+    }
+
+    static func drain(_ ctx: Context, timeout: Double) throws {
+        let c = try ctx.client()
+        try orFail { try c.setDraining(true) }
+        print("draining: nothing new is admitted; waiting for running tasks and workers to finish")
+        let deadline = Monotonic.now() + timeout
+        while Monotonic.now() < deadline {
+            if try orFail({ try liveOrchestrators(c) }) == 0 {
+                let snap = try orFail { try StatusSnapshot.gather(c) }
+                print(StatusCommand.render(snap, workerTTL: SchedulerSettings(config: ctx.config).workerTTL))
+                return
+            }
+            sleepSeconds(0.2)
+        }
+        printError("error: still draining after \(Int(timeout)) s")
+        throw ExitCode(1)
+    }
+}
+
+/// `orchestrator scale N`.
+struct ScaleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "scale", abstract: "Set the number of local workers of running orchestrators and wait until reached.")
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "Desired worker count.") var count: Int
+    @Option(help: "Seconds to wait.") var timeout: Double = 30
+    func run() throws { try Control.scale(global.context(), to: count, timeout: timeout) }
+}
+
+/// `orchestrator drain`.
+struct DrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "drain", abstract: "Stop admission, let running tasks finish, stop workers; print the final snapshot.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Seconds to wait.") var timeout: Double = 600
+    func run() throws { try Control.drain(global.context(), timeout: timeout) }
+}
+
+/// `orchestrator kill-all`.
+struct KillAllCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "kill-all", abstract: "Stop every worker now and requeue their tasks (desired workers becomes 0).")
+    @OptionGroup var global: GlobalOptions
+    func run() throws {
+        let ctx = try global.context()
+        let c = try ctx.client()
+        try orFail {
+            try c.redis.send("HSET", c.keys.control, "desired_workers", 0)
+            try c.redis.send("HINCRBY", c.keys.control, "kill_all", 1)
+        }
+        let ttl = SchedulerSettings(config: ctx.config).workerTTL
+        let deadline = Monotonic.now() + 15
+        while Monotonic.now() < deadline {
+            if try orFail({ try Control.liveWorkers(c, ttl: ttl) }) == 0 { print("all workers stopped; their tasks were requeued"); return }
+            sleepSeconds(0.1)
+        }
+        printError("error: workers still registered after 15 s")
+        throw ExitCode(1)
+    }
+}

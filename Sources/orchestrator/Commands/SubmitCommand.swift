@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Planner
+import Scheduler
+
+/// `orchestrator submit PLAN`: validates a plan and submits it. An invalid plan writes nothing.
+struct SubmitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "submit",
+        abstract: "Validate a plan file and submit its feature to the scheduler.",
+        discussion: "Submitting the same plan twice (same content, or the same --idempotency-key) creates one feature and says so.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "Plan file (.yaml, .yml or .json).")
+    var plan: String
+
+    @Option(help: "Key that makes repeated submits one feature (default: a hash of the plan's content).")
+    var idempotencyKey: String?
+
+    @Flag(help: "Treat overlapping-artifact warnings as errors.")
+    var strict = false
+
+    func run() throws {
+        let ctx = try global.context()
+        let loaded: Plan
+        do {
+            loaded = try PlanLoader(config: ctx.config, strict: strict).load(path: plan)
+        } catch {
+            printError(error.description)
+            printError("nothing was submitted.")
+            throw ExitCode(1)
+        }
+        for w in loaded.warnings { printError("warning: \(w)") }
+        let client = try ctx.client()
+        let base = URL(fileURLWithPath: plan).deletingLastPathComponent().path
+        let result = try orFail {
+            try client.configure(SchedulerSettings(config: ctx.config))
+            return try client.submit(plan: loaded, idempotencyKey: idempotencyKey, baseDirectory: base)
+        }
+        switch result.outcome {
+        case .created:
+            print("submitted feature \(result.feature): \(result.created) tasks, \(result.admitted) dispatched at once")
+        case .resumed:
+            print("resumed the interrupted submit of feature \(result.feature): \(result.created) more tasks")
+        case .duplicate:
+            print("feature \(result.feature) was already submitted with this plan; nothing new was created")
+        }
+    }
+}

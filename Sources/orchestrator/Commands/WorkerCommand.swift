@@ -1,0 +1,69 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import WorkerAgent
+
+/// `orchestrator worker`: one worker process (the supervisor starts these; on other hosts,
+/// systemd or launchd do — see deploy/).
+struct WorkerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker", abstract: "Run one worker process: claim tasks and run them, one at a time.",
+        discussion: "SIGTERM or SIGINT: finish the current task, then exit 0. A second signal stops the task at once.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Worker id (default: host-pid-random).") var id: String?
+    @Option(help: "Host name to report (default: this host's); it serves tasks targeted at m:HOST.") var host: String?
+    @Option(parsing: .upToNextOption, help: "Extra capabilities (e.g. gpu docker).") var capability: [String] = []
+
+    func run() throws {
+        let ctx = try global.context()
+        let hostName = host ?? Capabilities.hostName()
+        let settings: WorkerSettings
+        do {
+            settings = try WorkerSettings(config: ctx.config, id: id ?? WorkerSettings.newID(host: hostName), host: hostName,
+                                          extraCapabilities: capability)
+        } catch {
+            printError("error: invalid security.redact_patterns: \(error)")
+            throw ExitCode(2)
+        }
+        let loop = WorkerLoop(settings: settings, url: ctx.url, options: ctx.options, namespace: ctx.namespace)
+        let signals = SignalWatcher([SIGTERM, SIGINT]) { count in
+            if count == 1 { loop.stop() } else { loop.stopNow() }
+        }
+        defer { signals.cancel() }
+        do {
+            _ = try loop.run()
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Turns signals into calls on a private dispatch queue (never the cooperative pool); counts
+/// them so a second one can escalate.
+final class SignalWatcher {
+    private let sources: [any DispatchSourceSignal]
+
+    init(_ signals: [Int32], handler: @escaping @Sendable (Int) -> Void) {
+        let queue = DispatchQueue(label: "swarm.signals")
+        let counter = Counter()
+        sources = signals.map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            s.setEventHandler { handler(counter.next()) }
+            s.resume()
+            return s
+        }
+    }
+
+    func cancel() { sources.forEach { $0.cancel() } }
+}
+
+private final class Counter: Sendable {
+    private let value = Mutex(0)
+    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+}
+
+import Synchronization

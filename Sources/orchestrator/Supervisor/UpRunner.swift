@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Planner
+import RedisKit
+import Scheduler
+import Synchronization
+
+/// What `orchestrator up` runs in one process: the embedded Redis (when no URL is configured),
+/// the scheduler loop, the ledger writer and the worker supervisor, steered through the
+/// namespace's `control` hash so `--scale`, `--drain` and `kill-all` work from any shell.
+final class UpRunner {
+    let ctx: Context
+    let logger: Logger
+    private(set) var embedded: RedisServerProcess?
+    private var scheduler: SchedulerLoop?
+    private var ledger: LedgerWriter?
+    private(set) var supervisor: Supervisor?
+    private(set) var client: SchedulerClient?
+    /// SIGINT/SIGTERM count: the first drains, the second stops at once.
+    let interrupts = InterruptCounter()
+    let instance = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+
+    init(ctx: Context, logger: Logger) {
+        self.ctx = ctx
+        self.logger = logger
+    }
+
+    /// Starts Redis if embedded, configures the namespace and starts the loops and `workers` workers.
+    func start(workers: Int, workerExtraArguments: [String] = []) throws {
+        if ctx.embedded { try startEmbeddedRedis() }
+        let c = try ctx.client()
+        client = c
+        try orFail {
+            try c.configure(SchedulerSettings(config: ctx.config))
+            try c.redis.send("HSET", c.keys.control, "draining", "0", "desired_workers", workers, "orchestrator:" + instance, Date().timeIntervalSince1970)
+        }
+        let o = ctx.config.orchestrator
+        let loop = SchedulerLoop(url: ctx.url, options: ctx.options, namespace: ctx.namespace, maxSleep: o.tick, batch: o.dispatchBatch)
+        loop.start()
+        scheduler = loop
+        let writer = LedgerWriter(url: ctx.url, namespace: ctx.namespace, path: ctx.ledgerPath, consumer: "ledger-" + instance)
+        writer.start()
+        ledger = writer
+        // Workers find Redis through the environment, so no password shows in `ps`.
+        setenv("SWARM_REDIS_URL", ctx.config.redis.url.isEmpty ? "unix://" + socketPath : ctx.config.redis.url, 1)
+        var args = ["--namespace", ctx.namespace] + workerExtraArguments
+        if let path = ctx.configPath { args += ["--config", Context.absolute(path)] }
+        supervisor = Supervisor(executable: UpRunner.selfExecutable(), workerArguments: args,
+                                backoff: Backoff(base: o.respawnBackoffBase, max: o.respawnBackoffMax),
+                                crashWindow: o.crashLoopWindow, crashThreshold: o.crashLoopThreshold,
+                                url: ctx.url, namespace: ctx.namespace, logger: logger)
+        supervisor?.reconcile(desired: workers)
+    }
+
+    private var socketPath: String {
+        if case let .unix(path) = ctx.url.endpoint { return path }
+        return ""
+    }
+
+    private func startEmbeddedRedis() throws {
+        if (try? RedisConnection(url: ctx.url, options: RedisOptions(connectTimeout: 0.5)).send("PING")) != nil { return }
+        let server = RedisServerProcess(.init(directory: ctx.stateDir, appendOnly: true, appendFsync: "everysec"))
+        do { try server.start() } catch {
+            printError("error: \(error)")
+            throw ExitCode(3)
+        }
+        embedded = server
+        logger.info("started the embedded redis-server at \(ctx.url.address) (AOF on, data in \(ctx.stateDir))")
+    }
+
+    var interruptCount: Int { interrupts.count }
+
+    /// One supervision step: follow the control hash. Returns false once drained (time to exit).
+    func step(exitWhenIdle: Bool = false) -> Bool {
+        guard let c = client, let sup = supervisor else { return false }
+        if interruptCount >= 2 {
+            sup.killAll(client: c)
+            return false
+        }
+        let control = (try? c.control()) ?? [:]
+        _ = try? c.redis.send("HSET", c.keys.control, "orchestrator:" + instance, Date().timeIntervalSince1970)
+        if let k = control["kill_all"], k != (lastKillAll ?? k) { sup.killAll(client: c) }
+        lastKillAll = control["kill_all"] ?? "0"
+        let draining = control["draining"] == "1" || interruptCount == 1
+        if draining {
+            if interruptCount == 1 && control["draining"] != "1" { try? c.setDraining(true) }
+            let counts = (try? c.stateCounts()) ?? [:]
+            if (counts["running"] ?? 0) + (counts["dispatched"] ?? 0) == 0 { return false }
+            return true
+        }
+        if exitWhenIdle {
+            let counts = (try? c.stateCounts()) ?? [:]
+            let open = ["blocked", "ready", "dispatched", "running", "retrying"].reduce(0) { $0 + (counts[$1] ?? 0) }
+            if open == 0 && !(counts.isEmpty) { return false }
+        }
+        sup.reconcile(desired: Int(control["desired_workers"] ?? "") ?? sup.running)
+        return true
+    }
+
+    private var lastKillAll: String?
+
+    /// Stops workers (letting them finish), the loops, and the embedded Redis.
+    func shutdown() {
+        supervisor?.stopAll()
+        if supervisor?.waitForAll(timeout: ctx.config.worker.killGrace + 30) == false {
+            supervisor?.killAll(client: client)
+            _ = supervisor?.waitForAll(timeout: 5)
+        }
+        if let c = client { _ = try? c.redis.send("HDEL", c.keys.control, "orchestrator:" + instance) }
+        scheduler?.stop()
+        ledger?.stop()
+        embedded?.stop()
+    }
+
+    static func selfExecutable() -> String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}
+
+/// Counts interrupts; shared with a signal handler.
+final class InterruptCounter: Sendable {
+    private let value = Mutex(0)
+    /// Records one more interrupt and returns the count.
+    func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    /// Interrupts so far.
+    var count: Int { value.withLock { $0 } }
+}

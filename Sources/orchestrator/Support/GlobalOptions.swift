@@ -1,0 +1,125 @@
+import ArgumentParser
+import Foundation
+import Planner
+import RedisKit
+import Scheduler
+
+/// Options every Redis-facing command shares.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Config file (default: config.yaml if it exists, else built-in defaults).")
+    var config: String?
+
+    @Option(help: "Redis URL (redis://user:pass@host:port/db or unix:///path); overrides SWARM_REDIS_URL and redis.url.")
+    var redis: String?
+
+    @Option(help: "Namespace: every key lives under swarm:{NAMESPACE}:; overrides SWARM_NAMESPACE and redis.namespace.")
+    var namespace: String?
+
+    @Option(help: "Seconds to keep retrying (with backoff) while Redis does not answer.")
+    var wait: Double = 5
+
+    /// Loads config and resolves where Redis is.
+    func context() throws -> Context {
+        let path = config ?? (FileManager.default.fileExists(atPath: "config.yaml") ? "config.yaml" : nil)
+        var cfg = SwarmConfig()
+        if let path {
+            do { cfg = try SwarmConfig.load(path: path) } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        } else if let env = ProcessInfo.processInfo.environment["SWARM_REDIS_URL"], !env.isEmpty {
+            cfg.redis.url = env
+        }
+        if let ns = ProcessInfo.processInfo.environment["SWARM_NAMESPACE"], path == nil, !ns.isEmpty { cfg.redis.namespace = ns }
+        if let redis { cfg.redis.url = redis }
+        if let namespace { cfg.redis.namespace = namespace }
+        return try Context(config: cfg, configPath: path, wait: wait)
+    }
+}
+
+/// Where and how to reach Redis, with the loaded config.
+struct Context {
+    let config: SwarmConfig
+    let configPath: String?
+    let url: RedisURL
+    /// True when no URL is configured: Redis is the embedded server under `state_dir`.
+    let embedded: Bool
+    let wait: Double
+
+    init(config: SwarmConfig, configPath: String?, wait: Double) throws {
+        self.config = config
+        self.configPath = configPath
+        self.wait = wait
+        if config.redis.url.isEmpty {
+            embedded = true
+            url = RedisURL(endpoint: .unix(path: Context.absolute(config.orchestrator.stateDir) + "/redis.sock"))
+        } else {
+            embedded = false
+            do { url = try RedisURL(parsing: config.redis.url) } catch {
+                printError(error.description)
+                throw ExitCode(2)
+            }
+        }
+    }
+
+    var namespace: String { config.redis.namespace }
+    var options: RedisOptions {
+        RedisOptions(connectTimeout: config.redis.connectTimeout, commandTimeout: config.redis.commandTimeout)
+    }
+    var stateDir: String { Context.absolute(config.orchestrator.stateDir) }
+    var ledgerPath: String { Context.absolute(config.orchestrator.ledgerPath) }
+
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// A connection, retried with backoff for `wait` seconds; says where it tried and exits 3
+    /// when Redis stays down.
+    func connect() throws -> RedisConnection {
+        do {
+            return try withRedisRetry(deadline: wait, backoff: Backoff(base: 0.1, max: 1), onRetry: { e, delay in
+                printError("Redis at \(url.address) is not answering (\(e)); retrying in \(String(format: "%.1f", delay)) s")
+            }) { () throws(RedisError) -> RedisConnection in try RedisConnection(url: url, options: options) }
+        } catch {
+            var hint = ""
+            if embedded { hint = "\nNo Redis URL is configured, so Swarm expects its embedded redis-server there: start `orchestrator up`, or set SWARM_REDIS_URL." }
+            printError("error: \(error)\(hint)")
+            throw ExitCode(3)
+        }
+    }
+
+    /// A scheduler client on the namespace.
+    func client() throws -> SchedulerClient {
+        let conn = try connect()
+        do { return try SchedulerClient(redis: conn, namespace: namespace) } catch {
+            printError("error: \(error)")
+            throw ExitCode(3)
+        }
+    }
+
+    /// The ledger, brought up to date with the stream (so history is complete even when no
+    /// orchestrator is running).
+    func ledger() throws -> Ledger {
+        do {
+            let l = try Ledger(path: ledgerPath)
+            _ = try? LedgerWriter.catchUp(url: url, namespace: namespace, ledger: l)
+            return l
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes a line to standard error.
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Runs a scheduler call, printing its error and exiting non-zero when it fails.
+func orFail<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as ExitCode { throw e } catch {
+        printError("error: \(error)")
+        throw ExitCode(1)
+    }
+}
