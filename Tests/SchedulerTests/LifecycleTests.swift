@@ -142,6 +142,17 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(try s.allEvents().contains { $0["type"] == "worker_died" && $0["worker"] == "w1" })
     }
 
+    func testLostTaskJumpsAFullQueue() throws {
+        let s = try freshScheduler { $0.queueDepth = 2 }
+        try s.submitTasks((0..<5).map { TaskRecord(gid: "f/t\($0)", type: "noop") })
+        let first = try XCTUnwrap(s.tryClaim(worker: "w1", routes: ["any"]))
+        try s.dispatch()
+        XCTAssertEqual(try s.redis.send("LLEN", s.keys.queue("any")).int, 2, "the queue is full again")
+        XCTAssertTrue(try s.requeueWorker("w1", reason: "killed"))
+        XCTAssertEqual(try s.redis.send("LLEN", s.keys.queue("any")).int, 3, "recovered tasks pass the depth limit")
+        XCTAssertEqual(try s.tryClaim(worker: "w2", routes: ["any"])?.gid, first.gid, "and run next")
+    }
+
     func testCapabilityRouteWaitsForALiveWorker() throws {
         let s = try freshScheduler()
         let route = TaskRecord.route(machine: nil, requires: ["gpu", "linux"])

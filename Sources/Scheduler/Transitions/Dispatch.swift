@@ -30,7 +30,7 @@ local function try_admit(gid, ctx)
   end
   if ctx.full[t.route] then return 'deferred', 0 end
   local q = K('q:' .. t.route)
-  if redis.call('LLEN', q) >= ctx.depth then
+  if not ctx.front and redis.call('LLEN', q) >= ctx.depth then
     ctx.full[t.route] = true
     return 'deferred', 0
   end
@@ -82,7 +82,8 @@ local function try_admit(gid, ctx)
   redis.call('INCR', K('running:' .. t.type))
   local attempt = (tonumber(t.attempt) or 0) + 1
   redis.call('ZREM', K('ready'), gid)
-  redis.call('RPUSH', q, attempt .. ':' .. gid)
+  -- A task recovered from a lost worker jumps the queue: it was already admitted once.
+  redis.call(ctx.front and 'LPUSH' or 'RPUSH', q, attempt .. ':' .. gid)
   redis.call('ZADD', K('leases'), NOW + ctx.lease, gid)
   transition(gid, t.feature, 'ready', 'dispatched',
              {'attempt', attempt, 'defer', '', 'dispatched_at', NOW},
@@ -119,6 +120,15 @@ local function dispatch_pass(limit, scan)
     if #cands < n then break end
   end
   return admitted, min_wait
+end
+
+-- Admits one task at the head of its route queue, past the depth limit (all other checks
+-- hold). Used for tasks whose worker died, so they run again at once.
+local function admit_front(gid)
+  if redis.call('HGET', K('control'), 'draining') == '1' then return false end
+  local ctx = {full = {}, live = {}, depth = 0, front = true, lease = cnum('dispatch_lease', 10000),
+               worker_ttl = cnum('worker_ttl', 10000)}
+  return try_admit(gid, ctx) == 'admitted'
 end
 
 redis.register_function('dispatch', function(keys, args)

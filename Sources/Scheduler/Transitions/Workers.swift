@@ -20,7 +20,8 @@ local function touch_routes(worker, routes)
 end
 
 -- A task whose worker vanished: extend a lease still sitting in a queue, otherwise put the
--- task back to ready at once (a worker loss is not the task's fault and costs no retry), up to
+-- task back at the head of its queue at once (a worker loss is not the task's fault and costs
+-- no retry), up to
 -- `max_lost` times, after which it is dead-lettered as a likely poison task.
 local function lose(gid, reason)
   local t = load_task(gid)
@@ -45,6 +46,7 @@ local function lose(gid, reason)
   end
   transition(gid, t.feature, t.state, 'ready', {'token', '', 'worker', ''}, {'reason', reason, 'worker', t.worker})
   enqueue_ready(gid, t.priority)
+  admit_front(gid)
   return 'requeued'
 end
 
