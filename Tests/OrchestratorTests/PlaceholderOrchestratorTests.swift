@@ -1,5 +1,0 @@
-import XCTest
-
-final class PlaceholderOrchestratorTests: XCTestCase {
-    func testPlaceholder() { XCTAssertTrue(true) }
-}
