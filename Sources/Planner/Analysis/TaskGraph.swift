@@ -9,6 +9,8 @@ struct TaskGraph {
     let dependencies: [[Int]]
     /// `dependents[i]`: indices that depend on task `i`.
     let dependents: [[Int]]
+    /// Dependencies naming no task: (task index, position in its `dependsOn`).
+    let unknownDependencies: [(task: Int, position: Int)]
 
     init(tasks: [TaskSpec]) {
         count = tasks.count
@@ -19,10 +21,16 @@ struct TaskGraph {
         }
         var dependencies = [[Int]](repeating: [], count: tasks.count)
         var dependents = [[Int]](repeating: [], count: tasks.count)
+        var unknown: [(task: Int, position: Int)] = []
         for (position, task) in tasks.enumerated() {
             var seen: [Int] = []
-            for id in task.dependsOn {
-                guard let dependency = index[id], !seen.contains(dependency) else { continue }
+            seen.reserveCapacity(task.dependsOn.count)
+            for (offset, id) in task.dependsOn.enumerated() {
+                guard let dependency = index[id] else {
+                    unknown.append((position, offset))
+                    continue
+                }
+                guard !seen.contains(dependency) else { continue }
                 seen.append(dependency)
                 dependents[dependency].append(position)
             }
@@ -31,5 +39,6 @@ struct TaskGraph {
         self.index = index
         self.dependencies = dependencies
         self.dependents = dependents
+        unknownDependencies = unknown
     }
 }

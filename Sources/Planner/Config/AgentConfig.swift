@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// How to run one coding agent CLI (`agents.<name>:` in config.yaml).
 public struct AgentConfig: Sendable, Equatable {
@@ -35,7 +34,7 @@ public struct AgentConfig: Sendable, Equatable {
 extension AgentConfig {
     static let keys = ["command", "usage_json_field", "usage_pattern", "env"]
 
-    init(node: Node, path: String, base: AgentConfig?, security: SecurityConfig, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, base: AgentConfig?, security: SecurityConfig, reader: inout NodeReader) {
         self = base ?? AgentConfig(command: [])
         guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
         for entry in fields.entries {
@@ -57,7 +56,7 @@ extension AgentConfig {
                 for (name, setting) in env.sorted(by: { $0.key < $1.key })
                 where security.isSecretEnvName(name) && !setting.isEnvReference {
                     reader.report("looks like a secret written into the file; write \"${\(name)}\" and set \(name) in the environment",
-                                  path: "\(key).\(name)", at: value[name] ?? value)
+                                  path: "\(key).\(name)", at: reader.document.value(of: value, key: name) ?? value)
                 }
             default: break
             }
