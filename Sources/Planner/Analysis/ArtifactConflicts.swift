@@ -93,7 +93,7 @@ struct OrderSearch {
         visited[task] = stamp
         let floor = layer[target]
         while let current = stack.popLast() {
-            for dependency in graph.dependencies[current] {
+            for dependency in graph.dependencies(of: current) {
                 if dependency == target { return true }
                 if visited[dependency] != stamp, layer[dependency] > floor {
                     visited[dependency] = stamp
