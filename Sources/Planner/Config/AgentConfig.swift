@@ -25,6 +25,21 @@ public struct AgentConfig: Sendable, Equatable {
         self.env = env
     }
 
+    /// `base` plus this agent's `env`, each `${NAME}` or `$NAME` value replaced by `base[NAME]`
+    /// (a reference to a variable `base` lacks leaves the variable out).
+    public func environment(base: [String: String]) -> [String: String] {
+        var result = base
+        for (name, value) in env {
+            if value.isEnvReference {
+                let reference = value.hasPrefix("${") ? String(value.dropFirst(2).dropLast()) : String(value.dropFirst())
+                result[name] = base[reference]
+            } else {
+                result[name] = value
+            }
+        }
+        return result
+    }
+
     /// `command` with every `{prompt}` replaced by `prompt`; each element stays one argument.
     public func arguments(prompt: String) -> [String] {
         command.map { $0 == Self.promptPlaceholder ? prompt : $0.replacingOccurrences(of: Self.promptPlaceholder, with: prompt) }

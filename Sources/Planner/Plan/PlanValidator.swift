@@ -46,6 +46,10 @@ struct PlanValidator {
                                       message: "tasks '\(a.id)' and '\(b.id)' may run at the same time and both write \(paths); add a depends_on between them or separate their artifacts")
             if strict { outcome.errors.append(problem) } else { outcome.warnings.append(problem) }
         }
+        if conflicts.isTruncated {
+            outcome.warnings.append(PlanProblem(at: marks.mark(marks.root), path: "tasks",
+                                                message: "over \(ArtifactConflicts.pairLimit) pairs of overlapping artifacts; only the first were checked. Give tasks narrower artifacts"))
+        }
         outcome.analysis = analysis
         return outcome
     }
