@@ -148,3 +148,11 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(agent.arguments(prompt: prompt), ["claude", "-p", prompt, "--output-format", "json"])
     }
 }
+
+final class AgentEnvironmentTests: XCTestCase {
+    func testEnvReferencesAreResolvedFromTheBaseEnvironment() {
+        let agent = AgentConfig(command: ["x"], env: ["ANTHROPIC_API_KEY": "${REAL_KEY}", "MODE": "fast", "GONE": "$MISSING"])
+        let environment = agent.environment(base: ["REAL_KEY": "sk-123", "PATH": "/bin"])
+        XCTAssertEqual(environment, ["ANTHROPIC_API_KEY": "sk-123", "MODE": "fast", "REAL_KEY": "sk-123", "PATH": "/bin"])
+    }
+}

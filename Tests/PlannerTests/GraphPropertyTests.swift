@@ -130,4 +130,40 @@ final class GraphPropertyTests: XCTestCase {
             XCTAssertEqual(plan.feature.tasks[600].dependsOn.count, 2)
         }
     }
+
+    func testOverlapWarningsMatchBruteForce() throws {
+        let universe = ["a/", "a/b", "a/b/c.swift", "ab", "a/bc", "b/x", "b/", "c", "a"]
+        for seed: UInt64 in 1...20 {
+            var feature = randomFeature(count: 150, maxParents: 2, seed: seed)
+            var random = SplitMix64(seed: seed &+ 1000)
+            for index in feature.tasks.indices where random.next() % 3 == 0 {
+                feature.tasks[index].artifacts = [universe[Int(random.next() % UInt64(universe.count))]]
+            }
+            let plan = try PlanLoader().validate(feature)
+            // Brute force: every pair with overlapping artifacts and no path between them.
+            let byID = Dictionary(uniqueKeysWithValues: feature.tasks.map { ($0.id, $0) })
+            func ancestors(_ id: String) -> Set<String> {
+                var seen = Set<String>(), stack = [id]
+                while let next = stack.popLast() {
+                    for dependency in byID[next]!.dependsOn where seen.insert(dependency).inserted { stack.append(dependency) }
+                }
+                return seen
+            }
+            let ancestorSets = Dictionary(uniqueKeysWithValues: feature.tasks.map { ($0.id, ancestors($0.id)) })
+            var expected = Set<String>()
+            for (i, a) in feature.tasks.enumerated() {
+                for b in feature.tasks[(i + 1)...] {
+                    let overlap = a.artifacts.contains { x in b.artifacts.contains { y in artifactsOverlap(x, y) } }
+                    let ordered = ancestorSets[a.id]!.contains(b.id) || ancestorSets[b.id]!.contains(a.id)
+                    if overlap && !ordered { expected.insert("'\(a.id)' and '\(b.id)'") }
+                }
+            }
+            let reported = Set(plan.warnings.compactMap { warning -> String? in
+                guard let start = warning.message.range(of: "tasks "), let end = warning.message.range(of: " may run") else { return nil }
+                return String(warning.message[start.upperBound..<end.lowerBound])
+            })
+            XCTAssertEqual(reported, expected, "seed \(seed)")
+            XCTAssertEqual(plan.warnings.count, expected.count, "one warning per pair (seed \(seed))")
+        }
+    }
 }

@@ -238,4 +238,27 @@ final class PlanLoaderTests: XCTestCase {
             XCTAssertTrue(String(describing: error).contains("a -> b -> a"), String(describing: error))
         }
     }
+
+    func testDuplicateKeysAliasesAndSecondDocumentsAreRejected() {
+        let duplicate = planProblems("feature: f\ntasks:\n  - id: a\n    type: noop\n    executor: noop\n    type: script\n")
+        assertProblem(duplicate, path: "tasks[0].type", line: 6, contains: ["duplicate key 'type'", "line 4"])
+        let alias = planProblems("feature: &x f\ntasks:\n  - {id: *x, type: noop, executor: noop}\n")
+        XCTAssertEqual(alias.first?.line, 3)
+        XCTAssertTrue(alias.first?.message.contains("aliases") ?? false, alias.description)
+        let twoDocuments = planProblems(noopPlan([("a", [])]) + "---\nfeature: g\n")
+        XCTAssertEqual(twoDocuments.first?.line, 6, twoDocuments.description)
+    }
+
+    func testJSONWithTabIndentationKeepsLines() throws {
+        let text = "{\n\t\"feature\": \"f\",\n\t\"tasks\": [\n\t\t{\"id\": \"a\", \"type\": \"noop\", \"executor\": \"noop\", \"budget\": -1}\n\t]\n}\n"
+        let problems = planProblems(text, format: .json)
+        assertProblem(problems, path: "tasks[0].budget", line: 4, contains: ["out of range"])
+    }
+
+    func testEmptyPlanAndMissingFields() {
+        assertProblem(planProblems(""), path: "", line: 1, contains: ["empty"])
+        let problems = planProblems("description: x\n")
+        assertProblem(problems, path: "feature", line: 1, contains: ["missing"])
+        assertProblem(problems, path: "tasks", line: 1, contains: ["missing"])
+    }
 }

@@ -16,8 +16,14 @@ struct ArtifactConflicts {
         var secondArtifact: Int
     }
 
+    /// Most overlapping pairs examined; beyond it (thousands of tasks writing one directory)
+    /// the check stops and says so rather than taking quadratic time.
+    static let pairLimit = 1_000_000
+
     /// Conflicts in file order of their tasks.
     let conflicts: [Conflict]
+    /// Whether the check stopped at ``pairLimit`` before examining every overlapping pair.
+    let isTruncated: Bool
 
     init(tasks: [TaskSpec], graph: TaskGraph, order: TopologicalOrder) {
         struct Entry {
@@ -36,11 +42,14 @@ struct ArtifactConflicts {
         var byPair: [Int64: Conflict] = [:]
         var ordered: [Int64: Bool] = [:]
         var search = OrderSearch(graph: graph, layer: order.layer)
-        for i in entries.indices {
+        var examined = 0
+        scan: for i in entries.indices {
             var j = i + 1
             while j < entries.count, entries[j].key.hasPrefix(entries[i].key) {
                 let a = entries[i], b = entries[j]
                 j += 1
+                examined += 1
+                if examined > Self.pairLimit { break scan }
                 guard a.task != b.task else { continue }
                 let (first, second) = a.task < b.task ? (a, b) : (b, a)
                 let pair = Int64(first.task) << 32 | Int64(second.task)
@@ -58,6 +67,7 @@ struct ArtifactConflicts {
                 }
             }
         }
+        isTruncated = examined > Self.pairLimit
         conflicts = byPair.values.sorted { ($0.first, $0.second) < ($1.first, $1.second) }
     }
 }
@@ -93,7 +103,7 @@ struct OrderSearch {
         visited[task] = stamp
         let floor = layer[target]
         while let current = stack.popLast() {
-            for dependency in graph.dependencies[current] {
+            for dependency in graph.dependencies(of: current) {
                 if dependency == target { return true }
                 if visited[dependency] != stamp, layer[dependency] > floor {
                     visited[dependency] = stamp

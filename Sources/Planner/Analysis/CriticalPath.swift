@@ -13,7 +13,7 @@ struct CriticalPath {
         var last = -1
         for task in order.order {
             var start = 0.0, longest = -1
-            for dependency in graph.dependencies[task] where longest < 0 || finish[dependency] > start {
+            for dependency in graph.dependencies(of: task) where longest < 0 || finish[dependency] > start {
                 start = finish[dependency]
                 longest = dependency
             }

@@ -20,7 +20,7 @@ enum CycleFinder {
                 walkOf[current] = start
                 path.append(current)
                 // A stuck task always has a stuck dependency; stop defensively if not.
-                guard let next = graph.dependencies[current].first(where: { stuck[$0] }) else {
+                guard let next = graph.dependencies(of: current).first(where: { stuck[$0] }) else {
                     closed = false
                     break
                 }

@@ -11,7 +11,7 @@ struct TopologicalOrder {
     var isComplete: Bool { order.count == layer.count }
 
     init(_ graph: TaskGraph) {
-        var remaining = graph.dependencies.map(\.count)
+        var remaining = (0..<graph.count).map { graph.dependencyCount(of: $0) }
         var layer = [Int](repeating: -1, count: graph.count)
         var earliest = [Int](repeating: 0, count: graph.count)  // layer so far, final once ordered
         var order: [Int] = []
@@ -24,7 +24,7 @@ struct TopologicalOrder {
         while next < order.count {
             let task = order[next]
             next += 1
-            for dependent in graph.dependents[task] {
+            for dependent in graph.dependents(of: task) {
                 earliest[dependent] = max(earliest[dependent], layer[task] + 1)
                 remaining[dependent] -= 1
                 if remaining[dependent] == 0 {

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// How to run one coding agent CLI (`agents.<name>:` in config.yaml).
 public struct AgentConfig: Sendable, Equatable {
@@ -26,6 +25,21 @@ public struct AgentConfig: Sendable, Equatable {
         self.env = env
     }
 
+    /// `base` plus this agent's `env`, each `${NAME}` or `$NAME` value replaced by `base[NAME]`
+    /// (a reference to a variable `base` lacks leaves the variable out).
+    public func environment(base: [String: String]) -> [String: String] {
+        var result = base
+        for (name, value) in env {
+            if value.isEnvReference {
+                let reference = value.hasPrefix("${") ? String(value.dropFirst(2).dropLast()) : String(value.dropFirst())
+                result[name] = base[reference]
+            } else {
+                result[name] = value
+            }
+        }
+        return result
+    }
+
     /// `command` with every `{prompt}` replaced by `prompt`; each element stays one argument.
     public func arguments(prompt: String) -> [String] {
         command.map { $0 == Self.promptPlaceholder ? prompt : $0.replacingOccurrences(of: Self.promptPlaceholder, with: prompt) }
@@ -35,7 +49,7 @@ public struct AgentConfig: Sendable, Equatable {
 extension AgentConfig {
     static let keys = ["command", "usage_json_field", "usage_pattern", "env"]
 
-    init(node: Node, path: String, base: AgentConfig?, security: SecurityConfig, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, base: AgentConfig?, security: SecurityConfig, reader: inout NodeReader) {
         self = base ?? AgentConfig(command: [])
         guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
         for entry in fields.entries {
@@ -57,7 +71,7 @@ extension AgentConfig {
                 for (name, setting) in env.sorted(by: { $0.key < $1.key })
                 where security.isSecretEnvName(name) && !setting.isEnvReference {
                     reader.report("looks like a secret written into the file; write \"${\(name)}\" and set \(name) in the environment",
-                                  path: "\(key).\(name)", at: value[name] ?? value)
+                                  path: "\(key).\(name)", at: reader.document.value(of: value, key: name) ?? value)
                 }
             default: break
             }

@@ -21,8 +21,8 @@ public enum ConfigError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadable(let path, let reason):
             return "cannot read config file \(path): \(reason). Check the path, or pass --config with an existing file."
         case .invalid(let source, let problems):
-            let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
-            return "config \(source ?? "text") has \(count); fix them and run again:\n" + problems.listing(source: source)
+            let count = problems.count == 1 ? "1 problem; fix it" : "\(problems.count) problems; fix them"
+            return "config \(source ?? "text") has \(count) and run again:\n" + problems.listing(source: source)
         }
     }
 }

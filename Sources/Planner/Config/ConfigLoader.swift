@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 extension SwarmConfig {
     /// Environment variable overriding `redis.url`.
@@ -28,13 +27,14 @@ extension SwarmConfig {
     /// - Throws: ``ConfigError/invalid(source:problems:)`` listing every problem.
     public static func load(yaml: String, source: String? = nil,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> SwarmConfig {
-        var reader = NodeReader()
+        var reader: NodeReader
         var config = SwarmConfig()
-        switch composeDocument(yaml) {
-        case .syntaxError(let problem):
-            throw .invalid(source: source, problems: [problem])
-        case .document(let node):
-            if let node { config = SwarmConfig(node: node, reader: &reader) }
+        switch SourceDocument.parse(yaml) {
+        case .failure(let error):
+            throw .invalid(source: source, problems: [error.problem])
+        case .success(let document):
+            reader = NodeReader(document: document)
+            if let root = document.root { config = SwarmConfig(node: root, reader: &reader) }
         }
         config.applyEnvironment(environment, reader: &reader)
         guard reader.problems.isEmpty else { throw .invalid(source: source, problems: reader.problems) }
@@ -44,7 +44,7 @@ extension SwarmConfig {
     static let keys = ["redis", "orchestrator", "worker", "task_types", "budgets", "rate_limits", "security",
                        "agents", "planner", "machines"]
 
-    init(node: Node, reader: inout NodeReader) {
+    init(node: SourceNode, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: "", allowed: Self.keys) else { return }
         // Security first: agent env checks use its secret markers.
@@ -79,12 +79,13 @@ extension SwarmConfig {
             }
         }
         if agents[planner.agent] == nil {
-            let node = fields["planner"].flatMap { $0["agent"] } ?? fields["planner"] ?? node
+            let node = fields["planner"].flatMap { reader.document.value(of: $0, key: "agent") } ?? fields["planner"] ?? node
             reader.report("unknown agent '\(planner.agent)'\(didYouMean(planner.agent, agents.keys)); add it under agents or use one of: \(agents.keys.sorted().joined(separator: ", "))",
                           path: "planner.agent", at: node)
         }
         for (type, _) in rateLimits.types where taskTypes[type] == nil {
-            let node = fields["rate_limits"].flatMap { $0["types"] }.flatMap { $0[type] }
+            let node = fields["rate_limits"].flatMap { reader.document.value(of: $0, key: "types") }
+                .flatMap { reader.document.value(of: $0, key: type) }
             reader.report("rate limit for unknown task type '\(type)'\(didYouMean(type, taskTypes.keys)); add it under task_types or remove the limit",
                           path: "rate_limits.types.\(type)", at: node)
         }

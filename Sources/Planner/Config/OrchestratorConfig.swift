@@ -1,4 +1,3 @@
-import Yams
 
 /// Scheduler and supervisor settings (`orchestrator:` in config.yaml). Durations are seconds.
 public struct OrchestratorConfig: Sendable, Equatable {
@@ -45,7 +44,7 @@ extension OrchestratorConfig {
                        "respawn_backoff_base", "respawn_backoff_max", "crash_loop_window",
                        "crash_loop_threshold", "ledger_path", "state_dir"]
 
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
         for entry in fields.entries {

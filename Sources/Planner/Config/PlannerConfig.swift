@@ -1,4 +1,3 @@
-import Yams
 
 /// How `plan --feature` asks an agent to decompose a feature (`planner:` in config.yaml).
 public struct PlannerConfig: Sendable, Equatable {
@@ -21,7 +20,7 @@ public struct BudgetsConfig: Sendable, Equatable {
 }
 
 extension PlannerConfig {
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: ["agent", "timeout"]) else { return }
         for entry in fields.entries {
@@ -36,7 +35,7 @@ extension PlannerConfig {
 }
 
 extension BudgetsConfig {
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: ["default_feature_budget"]) else { return }
         for entry in fields.entries where entry.key == "default_feature_budget" {

@@ -1,4 +1,3 @@
-import Yams
 
 /// A token-bucket rate limit (GCRA): `perSecond` tasks per second with bursts of `burst`.
 public struct RateLimit: Sendable, Equatable {
@@ -32,7 +31,7 @@ public struct RateLimitsConfig: Sendable, Equatable {
 }
 
 extension RateLimit {
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: ["per_second", "burst"]) else { return }
         for entry in fields.entries {
@@ -47,7 +46,7 @@ extension RateLimit {
 }
 
 extension RateLimitsConfig {
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: ["default", "types"]) else { return }
         for entry in fields.entries {

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// How to reach Redis (`redis:` in config.yaml).
 public struct RedisConfig: Sendable, Equatable {
@@ -21,7 +20,7 @@ public struct RedisConfig: Sendable, Equatable {
 extension RedisConfig {
     static let keys = ["url", "namespace", "connect_timeout", "command_timeout"]
 
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
         for entry in fields.entries {
@@ -39,7 +38,7 @@ extension RedisConfig {
     }
 
     /// Reports a URL with an unknown scheme or an inline password.
-    static func checkURL(_ url: String, path: String, node: Node?, reader: inout NodeReader) {
+    static func checkURL(_ url: String, path: String, node: SourceNode?, reader: inout NodeReader) {
         guard !url.isEmpty else { return }
         guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") || url.hasPrefix("unix://") else {
             reader.report("'\(url)' is not a Redis URL; use redis://host:port, rediss://host:port or unix:///path/to/socket",
@@ -53,7 +52,7 @@ extension RedisConfig {
     }
 
     /// Reports a namespace that cannot be used inside a Redis hash tag.
-    static func checkNamespace(_ namespace: String, path: String, node: Node?, reader: inout NodeReader) {
+    static func checkNamespace(_ namespace: String, path: String, node: SourceNode?, reader: inout NodeReader) {
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
         if namespace.isEmpty || namespace.unicodeScalars.contains(where: { !allowed.contains($0) }) {
             reader.report("'\(namespace)' is not a valid namespace; use letters, digits, '-', '_' or '.'",

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Secret redaction (`security:` in config.yaml).
 public struct SecurityConfig: Sendable, Equatable {
@@ -31,7 +30,7 @@ public struct SecurityConfig: Sendable, Equatable {
 }
 
 extension SecurityConfig {
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: ["redact_patterns", "secret_env_markers"]) else { return }
         for entry in fields.entries {
@@ -41,7 +40,7 @@ extension SecurityConfig {
                 guard let patterns = reader.strings(entry.value, path: key) else { continue }
                 redactPatterns = patterns
                 for (index, pattern) in patterns.enumerated() where (try? NSRegularExpression(pattern: pattern)) == nil {
-                    let element = entry.value.sequenceElement(index) ?? entry.value
+                    let element = reader.document.element(of: entry.value, at: index) ?? entry.value
                     reader.report("'\(pattern)' is not a valid regular expression; fix or remove it",
                                   path: "\(key)[\(index)]", at: element)
                 }
@@ -50,13 +49,5 @@ extension SecurityConfig {
             default: break
             }
         }
-    }
-}
-
-extension Node {
-    /// The `index`-th element of a sequence node, if this is one and it is long enough.
-    func sequenceElement(_ index: Int) -> Node? {
-        guard case .sequence(let sequence) = self, index < sequence.count else { return nil }
-        return sequence[index]
     }
 }

@@ -1,4 +1,3 @@
-import Yams
 
 /// Defaults and limits of one task type (`task_types.<name>:` in config.yaml).
 public struct TaskTypeConfig: Sendable, Equatable {
@@ -35,7 +34,7 @@ extension TaskTypeConfig {
                        "retry_on_acceptance_failure"]
 
     /// Reads a type, starting from `base` for keys the file leaves out.
-    init(node: Node, path: String, base: TaskTypeConfig, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, base: TaskTypeConfig, reader: inout NodeReader) {
         self = base
         guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
         for entry in fields.entries {

@@ -1,4 +1,3 @@
-import Yams
 
 /// Worker process settings (`worker:` in config.yaml). Durations are seconds.
 public struct WorkerConfig: Sendable, Equatable {
@@ -47,7 +46,7 @@ extension WorkerConfig {
                        "load_weights", "kill_grace", "max_output_bytes", "rlimit_memory_mb",
                        "rlimit_cpu_seconds", "capabilities", "workspace_root"]
 
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
         for entry in fields.entries {
@@ -71,7 +70,7 @@ extension WorkerConfig {
 }
 
 extension WorkerConfig.LoadWeights {
-    init(node: Node, path: String, reader: inout NodeReader) {
+    init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
         guard let fields = reader.mapping(node, path: path, allowed: ["cpu", "memory", "load"]) else { return }
         for entry in fields.entries {

@@ -44,7 +44,7 @@ public struct AgentDecomposer: Sendable {
             let prompt = Self.prompt(for: request, config: config, problems: problems)
             let outcome: ProcessRunner.Outcome
             do {
-                outcome = try ProcessRunner.run(agentConfig.arguments(prompt: prompt), environment: environment, timeout: timeout)
+                outcome = try ProcessRunner.run(agentConfig.arguments(prompt: prompt), environment: agentConfig.environment(base: environment), timeout: timeout)
             } catch {
                 notes.append("agent '\(agent)' could not run: \(error.message)")
                 return try fallBack(request, notes: notes)

@@ -12,6 +12,7 @@ public func artifactsOverlap(_ a: String, _ b: String) -> Bool {
 /// The path with exactly one trailing `/`: the key whose prefixes decide overlap
 /// (`a` overlaps `b` exactly when one key is a prefix of the other).
 public func artifactLockKey(_ path: String) -> String {
+    if path.utf8.last != UInt8(ascii: "/") { return path + "/" }
     var trimmed = Substring(path)
     while trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
     return trimmed + "/"
@@ -19,6 +20,12 @@ public func artifactLockKey(_ path: String) -> String {
 
 /// Why a repo-relative path is unacceptable, or `nil` when it is fine.
 func artifactPathProblem(_ path: String) -> String? {
+    // Fast path: the common case has no '..', is relative and names something.
+    let bytes = path.utf8
+    if let first = bytes.first, first != UInt8(ascii: "/"), first != UInt8(ascii: "~"), first != UInt8(ascii: "."),
+       !containsDotDot(bytes) {
+        return nil
+    }
     if path.isEmpty || path == "." || path == "./" {
         return "is empty; name a file or directory inside the repository"
     }
@@ -39,4 +46,15 @@ func artifactPathProblem(_ path: String) -> String? {
         return "'\(path)' contains '..'; write the path without it"
     }
     return nil
+}
+
+/// Whether the bytes contain two consecutive dots.
+private func containsDotDot(_ bytes: String.UTF8View) -> Bool {
+    var previousWasDot = false
+    for byte in bytes {
+        let isDot = byte == UInt8(ascii: ".")
+        if isDot && previousWasDot { return true }
+        previousWasDot = isDot
+    }
+    return false
 }

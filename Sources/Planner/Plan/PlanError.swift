@@ -21,8 +21,8 @@ public enum PlanError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unreadable(let path, let reason):
             return "cannot read plan file \(path): \(reason). Check the path and try again."
         case .invalid(let source, let problems):
-            let count = problems.count == 1 ? "1 problem" : "\(problems.count) problems"
-            return "plan \(source ?? "text") has \(count); fix them and run again:\n" + problems.listing(source: source)
+            let count = problems.count == 1 ? "1 problem; fix it" : "\(problems.count) problems; fix them"
+            return "plan \(source ?? "text") has \(count) and run again:\n" + problems.listing(source: source)
         }
     }
 }

@@ -56,14 +56,13 @@ public struct PlanLoader: Sendable {
     public func load(text: String, format: PlanFileFormat = .yaml, source: String? = nil) throws(PlanError) -> Plan {
         // JSON allows tabs between tokens where YAML does not; literal tabs cannot appear inside
         // JSON strings, so replacing them keeps every line and column.
-        let text = format == .json && text.contains("\t") ? text.replacingOccurrences(of: "\t", with: " ") : text
-        let document: ComposedDocument = composeDocument(text)
-        switch document {
-        case .syntaxError(let problem):
-            throw .invalid(source: source, problems: [problem])
-        case .document(let node):
-            var parser = PlanParser(config: config)
-            let feature = parser.parse(node)
+        let text = format == .json && text.utf8.contains(9) ? text.replacingOccurrences(of: "\t", with: " ") : text
+        switch SourceDocument.parse(text) {
+        case .failure(let error):
+            throw .invalid(source: source, problems: [error.problem])
+        case .success(let document):
+            var parser = PlanParser(config: config, document: document)
+            let feature = parser.parse(document.root)
             return try check(feature, marks: parser.marks, parseProblems: parser.reader.problems, source: source)
         }
     }

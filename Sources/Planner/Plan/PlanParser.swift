@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Turns a composed plan document into a ``Feature`` and its ``PlanSourceMap``, reporting every
 /// structural problem (unknown field, wrong type, missing value) with its field path and line.
@@ -12,32 +11,34 @@ struct PlanParser {
     static let executorKinds = ["agent", "script", "noop", "sleep"]
 
     let config: SwarmConfig
-    var reader = NodeReader()
+    var reader: NodeReader
     var marks = PlanSourceMap()
 
-    init(config: SwarmConfig) {
+    init(config: SwarmConfig, document: SourceDocument) {
         self.config = config
+        reader = NodeReader(document: document)
+        marks.document = document
     }
 
     /// Parses the document; `nil` document (empty text) is reported as such.
-    mutating func parse(_ document: Node?) -> Feature {
+    mutating func parse(_ document: SourceNode?) -> Feature {
         var feature = Feature(id: "", budget: config.budgets.defaultFeatureBudget, tasks: [])
         guard let document else {
             reader.report(SourceProblem(line: 1, path: "", message: "the plan is empty; write a feature id and a list of tasks"))
             return feature
         }
-        marks.root = document.mark
+        marks.root = document
         guard let fields = reader.mapping(document, path: "", allowed: Self.featureKeys) else { return feature }
         var sawTasks = false
         for entry in fields.entries {
             let key = entry.key, value = entry.value
             switch key {
             case "feature":
-                marks.featureID = value.mark
+                marks.featureID = value
                 feature.id = reader.requiredString(value, path: key) ?? ""
             case "description": feature.description = reader.string(value, path: key) ?? ""
             case "budget":
-                marks.budget = value.mark
+                marks.budget = value
                 feature.budget = reader.int(value, path: key, in: 0...Int.max) ?? feature.budget
             case "repo": feature.repo = reader.string(value, path: key)
             case "tasks":
@@ -47,20 +48,21 @@ struct PlanParser {
             }
         }
         if fields["feature"] == nil {
-            reader.report(SourceProblem(at: document.mark, path: "feature", message: "missing; give the feature an id, such as `feature: login`"))
+            reader.report(SourceProblem(at: reader.mark(document), path: "feature", message: "missing; give the feature an id, such as `feature: login`"))
         }
         if !sawTasks {
-            reader.report(SourceProblem(at: document.mark, path: "tasks", message: "missing; list the feature's tasks under `tasks:`"))
+            reader.report(SourceProblem(at: reader.mark(document), path: "tasks", message: "missing; list the feature's tasks under `tasks:`"))
         }
         for index in feature.tasks.indices { feature.tasks[index].feature = feature.id }
         return feature
     }
 
-    private mutating func parseTasks(_ node: Node) -> [TaskSpec] {
-        guard case .sequence(let sequence) = node else {
-            reader.report("expected a list of tasks, found \(node.kindDescription)", path: "tasks", at: node)
+    private mutating func parseTasks(_ node: SourceNode) -> [TaskSpec] {
+        guard reader.document[node].kind == .sequence else {
+            reader.report("expected a list of tasks, found \(reader.describe(node))", path: "tasks", at: node)
             return []
         }
+        let sequence = reader.document.children(of: node).map { SourceNode(index: $0) }
         var tasks: [TaskSpec] = []
         tasks.reserveCapacity(sequence.count)
         marks.tasks.reserveCapacity(sequence.count)
@@ -74,35 +76,35 @@ struct PlanParser {
     }
 
     // swiftlint:disable:next cyclomatic_complexity function_body_length
-    private mutating func parseTask(_ node: Node, index: Int) -> (TaskSpec, PlanSourceMap.TaskMarks)? {
+    private mutating func parseTask(_ node: SourceNode, index: Int) -> (TaskSpec, PlanSourceMap.TaskNodes)? {
         let base = "tasks[\(index)]"
         guard let fields = reader.mapping(node, path: base, allowed: Self.taskKeys) else { return nil }
-        var taskMarks = PlanSourceMap.TaskMarks(task: node.mark)
+        var taskMarks = PlanSourceMap.TaskNodes(task: node)
         var id = "", type = "", title: String?, prompt: String?, agent: String?, command: String?
         var kind: String?, seconds: Double?, dependsOn: [String] = [], artifacts: [String] = [], inputs: [String] = []
         var budget: Int?, acceptance: [String] = [], priority = 0, deadline: Date?, requires: [String] = []
         var machine: String?, retries: Int?, timeout: Double?, cwd: String?
-        var kindNode: Node?, secondsNode: Node?
+        var kindNode: SourceNode?, secondsNode: SourceNode?
 
         for entry in fields.entries {
             let value = entry.value
             let path = { "\(base).\(entry.key)" }
             switch entry.key {
             case "id":
-                taskMarks.id = value.mark
+                taskMarks.id = value
                 id = reader.requiredString(value, path: path()) ?? ""
             case "type":
-                taskMarks.type = value.mark
+                taskMarks.type = value
                 type = reader.requiredString(value, path: path()) ?? ""
             case "title": title = reader.string(value, path: path())
             case "prompt":
-                taskMarks.executor = taskMarks.executor ?? value.mark
+                taskMarks.executor = taskMarks.executor ?? value
                 prompt = reader.requiredString(value, path: path())
             case "agent":
-                taskMarks.executor = value.mark
+                taskMarks.executor = value
                 agent = reader.requiredString(value, path: path())
             case "command":
-                taskMarks.executor = taskMarks.executor ?? value.mark
+                taskMarks.executor = taskMarks.executor ?? value
                 command = reader.requiredString(value, path: path())
             case "executor":
                 kindNode = value
@@ -117,15 +119,15 @@ struct PlanParser {
                 seconds = reader.double(value, path: path(), in: 0...Double.greatestFiniteMagnitude)
             case "depends_on":
                 dependsOn = reader.strings(value, path: path()) ?? []
-                taskMarks.dependsOn = elementMarks(value, count: dependsOn.count)
+                taskMarks.dependsOn = value
             case "artifacts":
                 artifacts = reader.strings(value, path: path()) ?? []
-                taskMarks.artifacts = elementMarks(value, count: artifacts.count)
+                taskMarks.artifacts = value
             case "inputs":
                 inputs = reader.strings(value, path: path()) ?? []
-                taskMarks.inputs = elementMarks(value, count: inputs.count)
+                taskMarks.inputs = value
             case "budget":
-                taskMarks.budget = value.mark
+                taskMarks.budget = value
                 budget = reader.int(value, path: path(), in: 0...Int.max)
             case "acceptance_tests": acceptance = reader.strings(value, path: path()) ?? []
             case "priority": priority = reader.int(value, path: path()) ?? 0
@@ -138,12 +140,12 @@ struct PlanParser {
                 }
             case "requires": requires = reader.strings(value, path: path()) ?? []
             case "machine":
-                taskMarks.machine = value.mark
+                taskMarks.machine = value
                 machine = reader.requiredString(value, path: path())
             case "retries": retries = reader.int(value, path: path(), in: 0...Int.max)
             case "timeout": timeout = reader.double(value, path: path(), positive: true)
             case "cwd":
-                taskMarks.cwd = value.mark
+                taskMarks.cwd = value
                 cwd = reader.requiredString(value, path: path())
             default: break
             }
@@ -166,8 +168,8 @@ struct PlanParser {
     }
 
     // swiftlint:disable:next function_parameter_count
-    private mutating func resolveExecutor(kind: String?, kindNode: Node?, prompt: String?, agent: String?, command: String?,
-                                          seconds: Double?, secondsNode: Node?, base: String, node: Node) -> Executor {
+    private mutating func resolveExecutor(kind: String?, kindNode: SourceNode?, prompt: String?, agent: String?, command: String?,
+                                          seconds: Double?, secondsNode: SourceNode?, base: String, node: SourceNode) -> Executor {
         let chosen = kind ?? (prompt != nil || agent != nil ? "agent" : command != nil ? "script" : nil)
         if prompt != nil, command != nil {
             reader.report("has both prompt and command; an agent task uses prompt, a script task uses command — keep one",
@@ -204,10 +206,5 @@ struct PlanParser {
             }
             return .noop
         }
-    }
-
-    private func elementMarks(_ node: Node, count: Int) -> [Mark?] {
-        guard case .sequence(let sequence) = node, sequence.count == count else { return Array(repeating: node.mark, count: count) }
-        return sequence.map(\.mark)
     }
 }

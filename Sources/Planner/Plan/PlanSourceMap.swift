@@ -1,40 +1,53 @@
-import Yams
-
 /// Where each part of a plan came from in its text, so checks made after parsing (unknown
-/// dependencies, cycles, overlaps) can still name a line. Empty for plans built in code.
+/// dependencies, cycles, overlaps) can still name a line. Holds node handles into the parsed
+/// document and turns them into positions only when a problem is reported. Empty for plans
+/// built in code.
 struct PlanSourceMap {
-    /// Positions within one task.
-    struct TaskMarks {
-        var task: Mark?
-        var id: Mark?
-        var type: Mark?
-        var executor: Mark?
-        var budget: Mark?
-        var machine: Mark?
-        var cwd: Mark?
-        var dependsOn: [Mark?] = []
-        var artifacts: [Mark?] = []
-        var inputs: [Mark?] = []
+    /// Nodes within one task; list fields hold the list node (an element's position is looked up).
+    struct TaskNodes {
+        var task: SourceNode?
+        var id: SourceNode?
+        var type: SourceNode?
+        var executor: SourceNode?
+        var budget: SourceNode?
+        var machine: SourceNode?
+        var cwd: SourceNode?
+        var dependsOn: SourceNode?
+        var artifacts: SourceNode?
+        var inputs: SourceNode?
     }
 
-    /// Position of the feature's top-level mapping.
-    var root: Mark?
-    /// Position of the `feature` id.
-    var featureID: Mark?
-    /// Position of the feature `budget`.
-    var budget: Mark?
-    /// Positions per task, parallel to `Feature.tasks`.
-    var tasks: [TaskMarks] = []
+    /// The parsed document.
+    var document = SourceDocument()
+    /// The feature's top-level mapping.
+    var root: SourceNode?
+    /// The `feature` id value.
+    var featureID: SourceNode?
+    /// The feature `budget` value.
+    var budget: SourceNode?
+    /// Nodes per task, parallel to `Feature.tasks`.
+    var tasks: [TaskNodes] = []
 
-    /// The marks of task `index`, or empty marks when unknown.
-    func task(_ index: Int) -> TaskMarks {
-        index < tasks.count ? tasks[index] : TaskMarks()
+    /// The nodes of task `index`, or none when unknown.
+    func task(_ index: Int) -> TaskNodes {
+        index < tasks.count ? tasks[index] : TaskNodes()
+    }
+
+    /// The position of `node`.
+    func mark(_ node: SourceNode?) -> SourceMark? {
+        node.map(document.mark)
+    }
+
+    /// The position of element `index` of the list `node`, else of `node`, else of `fallback`.
+    func mark(element index: Int, of node: SourceNode?, fallback: SourceNode?) -> SourceMark? {
+        if let node, let element = document.element(of: node, at: index) { return document.mark(element) }
+        return mark(node ?? fallback)
     }
 }
 
 extension SourceProblem {
     /// A problem at `mark`.
-    init(at mark: Mark?, path: String, message: String) {
+    init(at mark: SourceMark?, path: String, message: String) {
         self.init(line: mark?.line, column: mark?.column, path: path, message: message)
     }
 }

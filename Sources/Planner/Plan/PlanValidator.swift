@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// The checks every plan goes through, however it was made (file, agent, template): ids, types,
 /// agents, machines, paths, dependencies, cycles, budget and artifact overlaps. Collects all
@@ -17,18 +16,16 @@ struct PlanValidator {
 
     func validate(_ feature: Feature, marks: PlanSourceMap) -> Outcome {
         var outcome = Outcome()
-        checkFeature(feature, marks: marks, into: &outcome.errors)
-        checkTasks(feature.tasks, marks: marks, into: &outcome.errors)
-
         let graph = TaskGraph(tasks: feature.tasks)
+        checkFeature(feature, marks: marks, into: &outcome.errors)
+        checkTasks(feature.tasks, graph: graph, marks: marks, into: &outcome.errors)
         checkDependencies(feature.tasks, graph: graph, marks: marks, into: &outcome.errors)
         let order = TopologicalOrder(graph)
         for cycle in CycleFinder.cycles(in: graph, order: order) {
             let names = cycle.map { feature.tasks[$0].id }
             let first = cycle[0], dependency = cycle[1]
             let position = feature.tasks[first].dependsOn.firstIndex(of: feature.tasks[dependency].id) ?? 0
-            let mark = marks.task(first).dependsOn.indices.contains(position)
-                ? marks.task(first).dependsOn[position] : marks.task(first).task
+            let mark = marks.mark(element: position, of: marks.task(first).dependsOn, fallback: marks.task(first).task)
             outcome.errors.append(PlanProblem(at: mark, path: "tasks[\(first)].depends_on",
                                               message: "dependency cycle \(names.joined(separator: " -> ")); remove one of these dependencies"))
         }
@@ -36,19 +33,22 @@ struct PlanValidator {
 
         let analysis = PlanAnalyzer.analyze(feature, graph: graph, order: order, config: config)
         if analysis.totalTokens > feature.budget {
-            outcome.errors.append(PlanProblem(at: marks.budget ?? marks.root, path: "budget",
+            outcome.errors.append(PlanProblem(at: marks.mark(marks.budget ?? marks.root), path: "budget",
                                               message: "tasks need \(analysis.totalTokens) tokens but the feature budget is \(feature.budget); raise `budget` or lower task budgets"))
         }
         let conflicts = ArtifactConflicts(tasks: feature.tasks, graph: graph, order: order)
         for conflict in conflicts.conflicts {
             let a = feature.tasks[conflict.first], b = feature.tasks[conflict.second]
             let paths = conflict.paths.map { $0.0 == $0.1 ? $0.0 : "\($0.0) and \($0.1)" }.joined(separator: "; ")
-            let artifactMarks = marks.task(conflict.second).artifacts
-            let mark = artifactMarks.indices.contains(conflict.secondArtifact)
-                ? artifactMarks[conflict.secondArtifact] : marks.task(conflict.second).task
+            let mark = marks.mark(element: conflict.secondArtifact, of: marks.task(conflict.second).artifacts,
+                                  fallback: marks.task(conflict.second).task)
             let problem = PlanProblem(at: mark, path: "tasks[\(conflict.second)].artifacts",
                                       message: "tasks '\(a.id)' and '\(b.id)' may run at the same time and both write \(paths); add a depends_on between them or separate their artifacts")
             if strict { outcome.errors.append(problem) } else { outcome.warnings.append(problem) }
+        }
+        if conflicts.isTruncated {
+            outcome.warnings.append(PlanProblem(at: marks.mark(marks.root), path: "tasks",
+                                                message: "over \(ArtifactConflicts.pairLimit) pairs of overlapping artifacts; only the first were checked. Give tasks narrower artifacts"))
         }
         outcome.analysis = analysis
         return outcome
@@ -56,79 +56,75 @@ struct PlanValidator {
 
     private func checkFeature(_ feature: Feature, marks: PlanSourceMap, into errors: inout [PlanProblem]) {
         if !feature.id.isEmpty, let problem = idProblem(feature.id) {
-            errors.append(PlanProblem(at: marks.featureID, path: "feature", message: problem))
+            errors.append(PlanProblem(at: marks.mark(marks.featureID), path: "feature", message: problem))
         }
         if feature.id.isEmpty, marks.root == nil {
             errors.append(PlanProblem(path: "feature", message: "the feature has no id; give it one"))
         }
         if feature.budget < 0 {
-            errors.append(PlanProblem(at: marks.budget, path: "budget", message: "must not be negative"))
+            errors.append(PlanProblem(at: marks.mark(marks.budget), path: "budget", message: "must not be negative"))
         }
         if feature.tasks.isEmpty {
-            errors.append(PlanProblem(at: marks.root, path: "tasks", message: "the feature has no tasks; list at least one"))
+            errors.append(PlanProblem(at: marks.mark(marks.root), path: "tasks", message: "the feature has no tasks; list at least one"))
         }
     }
 
     // swiftlint:disable:next function_body_length
-    private func checkTasks(_ tasks: [TaskSpec], marks: PlanSourceMap, into errors: inout [PlanProblem]) {
-        var firstIndex: [String: Int] = [:]
-        firstIndex.reserveCapacity(tasks.count)
+    private func checkTasks(_ tasks: [TaskSpec], graph: TaskGraph, marks: PlanSourceMap, into errors: inout [PlanProblem]) {
         var agentNames: [String]?
         for (index, task) in tasks.enumerated() {
             let taskMarks = marks.task(index)
             let base = "tasks[\(index)]"
             if !task.id.isEmpty {
                 if let problem = idProblem(task.id) {
-                    errors.append(PlanProblem(at: taskMarks.id ?? taskMarks.task, path: "\(base).id", message: problem))
+                    errors.append(PlanProblem(at: marks.mark(taskMarks.id ?? taskMarks.task), path: "\(base).id", message: problem))
                 }
-                if let first = firstIndex[task.id] {
-                    let line = marks.task(first).id?.line.description ?? "tasks[\(first)]"
-                    errors.append(PlanProblem(at: taskMarks.id ?? taskMarks.task, path: "\(base).id",
+                if let first = graph.index[task.id], first != index {
+                    let line = marks.mark(marks.task(first).id)?.line.description ?? "tasks[\(first)]"
+                    errors.append(PlanProblem(at: marks.mark(taskMarks.id ?? taskMarks.task), path: "\(base).id",
                                               message: "duplicate task id '\(task.id)' (first used at line \(line)); give each task its own id"))
-                } else {
-                    firstIndex[task.id] = index
                 }
             } else if marks.tasks.isEmpty {
                 errors.append(PlanProblem(path: "\(base).id", message: "the task has no id; give every task a unique id"))
             }
             if !task.type.isEmpty, config.taskTypes[task.type] == nil {
-                errors.append(PlanProblem(at: taskMarks.type ?? taskMarks.task, path: "\(base).type",
+                errors.append(PlanProblem(at: marks.mark(taskMarks.type ?? taskMarks.task), path: "\(base).type",
                                           message: "unknown task type '\(task.type)'\(didYouMean(task.type, config.taskTypes.keys)); use one of \(config.taskTypes.keys.sorted().joined(separator: ", ")) or add it under task_types in the config"))
             }
             if case .agent(let name, _) = task.executor, config.agents[name] == nil {
                 agentNames = agentNames ?? config.agents.keys.sorted()
-                errors.append(PlanProblem(at: taskMarks.executor ?? taskMarks.task, path: "\(base).agent",
+                errors.append(PlanProblem(at: marks.mark(taskMarks.executor ?? taskMarks.task), path: "\(base).agent",
                                           message: "unknown agent '\(name)'\(didYouMean(name, agentNames ?? [])); use one of \(agentNames?.joined(separator: ", ") ?? "") or add it under agents in the config"))
             }
             if let machine = task.machine, !config.machines.isEmpty, config.machines[machine] == nil {
-                errors.append(PlanProblem(at: taskMarks.machine ?? taskMarks.task, path: "\(base).machine",
+                errors.append(PlanProblem(at: marks.mark(taskMarks.machine ?? taskMarks.task), path: "\(base).machine",
                                           message: "unknown machine '\(machine)'\(didYouMean(machine, config.machines.keys)); use a host listed under machines in the config"))
             }
-            checkPaths(task.artifacts, marks: taskMarks.artifacts, fallback: taskMarks.task, path: "\(base).artifacts", into: &errors)
-            checkPaths(task.inputs, marks: taskMarks.inputs, fallback: taskMarks.task, path: "\(base).inputs", into: &errors)
+            checkPaths(task.artifacts, list: taskMarks.artifacts, fallback: taskMarks.task, marks: marks, path: "\(base).artifacts", into: &errors)
+            checkPaths(task.inputs, list: taskMarks.inputs, fallback: taskMarks.task, marks: marks, path: "\(base).inputs", into: &errors)
             if let cwd = task.cwd, cwd != ".", let problem = artifactPathProblem(cwd) {
-                errors.append(PlanProblem(at: taskMarks.cwd ?? taskMarks.task, path: "\(base).cwd", message: problem))
+                errors.append(PlanProblem(at: marks.mark(taskMarks.cwd ?? taskMarks.task), path: "\(base).cwd", message: problem))
             }
             if task.budget < 0 {
-                errors.append(PlanProblem(at: taskMarks.budget ?? taskMarks.task, path: "\(base).budget", message: "must not be negative"))
+                errors.append(PlanProblem(at: marks.mark(taskMarks.budget ?? taskMarks.task), path: "\(base).budget", message: "must not be negative"))
             }
         }
     }
 
-    private func checkPaths(_ paths: [String], marks: [Mark?], fallback: Mark?, path: String,
+    private func checkPaths(_ paths: [String], list: SourceNode?, fallback: SourceNode?, marks: PlanSourceMap, path: String,
                             into errors: inout [PlanProblem]) {
         for (index, value) in paths.enumerated() {
             guard let problem = artifactPathProblem(value) else { continue }
-            let mark = marks.indices.contains(index) ? marks[index] : fallback
+            let mark = marks.mark(element: index, of: list, fallback: fallback)
             errors.append(PlanProblem(at: mark, path: "\(path)[\(index)]", message: problem))
         }
     }
 
     private func checkDependencies(_ tasks: [TaskSpec], graph: TaskGraph, marks: PlanSourceMap, into errors: inout [PlanProblem]) {
-        for (index, task) in tasks.enumerated() {
-            for (position, id) in task.dependsOn.enumerated() where graph.index[id] == nil {
-                let dependsOnMarks = marks.task(index).dependsOn
-                let mark = dependsOnMarks.indices.contains(position) ? dependsOnMarks[position] : marks.task(index).task
+        for (index, position) in graph.unknownDependencies {
+            do {
+                let task = tasks[index], id = task.dependsOn[position]
+                let mark = marks.mark(element: position, of: marks.task(index).dependsOn, fallback: marks.task(index).task)
                 let suggestion = closestMatch(to: id, in: tasks.lazy.map(\.id)).map { " (did you mean '\($0)'?)" } ?? ""
                 errors.append(PlanProblem(at: mark, path: "tasks[\(index)].depends_on[\(position)]",
                                           message: "task '\(task.id)' depends on unknown task '\(id)'\(suggestion); use the id of a task in this plan"))

@@ -1,17 +1,26 @@
-import Foundation
-import Yams
-
-/// Reads typed values out of a composed YAML/JSON node tree, collecting every problem with its
-/// key path and line instead of stopping at the first one.
+/// Reads typed values out of a ``SourceDocument``, collecting every problem with its key path
+/// and line instead of stopping at the first one.
 ///
 /// Paths are passed as autoclosures so that a valid document never pays for building them.
 struct NodeReader {
+    /// The document being read.
+    let document: SourceDocument
     /// Problems found so far, in the order they were found.
     private(set) var problems: [SourceProblem] = []
 
+    init(document: SourceDocument = SourceDocument()) {
+        self.document = document
+    }
+
+    /// The position of `node`, if there is one.
+    func mark(_ node: SourceNode?) -> SourceMark? {
+        node.map(document.mark)
+    }
+
     /// Records a problem at `node`'s position.
-    mutating func report(_ message: String, path: String, at node: Node?) {
-        problems.append(SourceProblem(line: node?.mark?.line, column: node?.mark?.column, path: path, message: message))
+    mutating func report(_ message: String, path: String, at node: SourceNode?) {
+        let mark = self.mark(node)
+        problems.append(SourceProblem(line: mark?.line, column: mark?.column, path: path, message: message))
     }
 
     /// Records a problem that has already been located.
@@ -19,24 +28,33 @@ struct NodeReader {
         problems.append(problem)
     }
 
-    /// The entries of a mapping node; reports a non-mapping node and every key not in `allowed`.
-    mutating func mapping(_ node: Node, path: @autoclosure () -> String, allowed: [String]?) -> Fields? {
-        guard case .mapping(let mapping) = node else {
-            report("expected a mapping of keys to values, found \(node.kindDescription)", path: path(), at: node)
+    /// The entries of a mapping node; reports a non-mapping node, duplicate keys and every key
+    /// not in `allowed` (with a suggestion when one is close).
+    mutating func mapping(_ node: SourceNode, path: @autoclosure () -> String, allowed: [String]?) -> Fields? {
+        guard document[node].kind == .mapping else {
+            report("expected a mapping of keys to values, found \(describe(node))", path: path(), at: node)
             return nil
         }
         var fields = Fields(node: node)
-        fields.entries.reserveCapacity(mapping.count)
-        for (keyNode, value) in mapping {
-            guard case .scalar(let scalar) = keyNode else {
-                report("keys must be plain names, found \(keyNode.kindDescription)", path: path(), at: keyNode)
+        let list = document.children(of: node)
+        fields.entries.reserveCapacity(list.count / 2)
+        var position = list.startIndex
+        while position + 1 < list.endIndex {
+            let keyNode = SourceNode(index: list[position]), value = SourceNode(index: list[position + 1])
+            position += 2
+            guard document[keyNode].kind == .scalar else {
+                report("keys must be plain names, found \(describe(keyNode))", path: path(), at: keyNode)
                 continue
             }
-            let key = scalar.string
+            let key = document[keyNode].value
             if let allowed, !allowed.contains(key) {
-                let here = path()
                 report("unknown key '\(key)'\(didYouMean(key, allowed)); allowed keys: \(allowed.joined(separator: ", "))",
-                       path: here.isEmpty ? key : "\(here).\(key)", at: keyNode)
+                       path: joined(path(), key), at: keyNode)
+                continue
+            }
+            if let first = fields.entries.first(where: { $0.key == key }) {
+                report("duplicate key '\(key)' (first at line \(document.mark(first.keyNode).line)); keep one",
+                       path: joined(path(), key), at: keyNode)
                 continue
             }
             fields.entries.append(Fields.Entry(key: key, keyNode: keyNode, value: value))
@@ -44,23 +62,29 @@ struct NodeReader {
         return fields
     }
 
-    /// A string scalar; `nil` (without a problem) for an explicit null.
-    mutating func string(_ node: Node, path: @autoclosure () -> String) -> String? {
-        guard case .scalar(let scalar) = node else {
-            report("expected a string, found \(node.kindDescription)", path: path(), at: node)
-            return nil
-        }
-        if scalar.isNull { return nil }
-        return scalar.string
+    private func joined(_ base: String, _ key: String) -> String {
+        base.isEmpty ? key : "\(base).\(key)"
     }
 
-    /// A non-empty string; reports an empty or missing one.
-    mutating func requiredString(_ node: Node, path: @autoclosure () -> String) -> String? {
-        guard let value = string(node, path: path()) else {
-            if case .scalar = node { report("must not be empty", path: path(), at: node) }
+    /// The scalar text of `node` if it is a non-null scalar; reports a collection.
+    private mutating func scalar(_ node: SourceNode, expected: String, path: () -> String) -> SourceDocument.Entry? {
+        let entry = document[node]
+        guard entry.kind == .scalar else {
+            report("expected \(expected), found \(describe(node))", path: path(), at: node)
             return nil
         }
-        if value.isEmpty {
+        return entry.isNull ? nil : entry
+    }
+
+    /// A string scalar; `nil` (without a problem) for an explicit null.
+    mutating func string(_ node: SourceNode, path: @autoclosure () -> String) -> String? {
+        scalar(node, expected: "a string", path: path)?.value
+    }
+
+    /// A non-empty string; reports an empty one.
+    mutating func requiredString(_ node: SourceNode, path: @autoclosure () -> String) -> String? {
+        let value = string(node, path: path())
+        if document[node].kind == .scalar, value?.isEmpty ?? true {
             report("must not be empty", path: path(), at: node)
             return nil
         }
@@ -68,15 +92,10 @@ struct NodeReader {
     }
 
     /// An integer scalar, optionally checked against `range`.
-    mutating func int(_ node: Node, path: @autoclosure () -> String, in range: ClosedRange<Int>? = nil) -> Int? {
-        guard case .scalar(let scalar) = node, !scalar.isNull else {
-            if case .scalar = node { return nil }
-            report("expected an integer, found \(node.kindDescription)", path: path(), at: node)
-            return nil
-        }
-        guard scalar.style == .plain || scalar.style == .any,
-              let value = Int(scalar.string.replacingOccurrences(of: "_", with: "")) else {
-            report("expected an integer, found \(scalar.describedValue)", path: path(), at: node)
+    mutating func int(_ node: SourceNode, path: @autoclosure () -> String, in range: ClosedRange<Int>? = nil) -> Int? {
+        guard let entry = scalar(node, expected: "an integer", path: path) else { return nil }
+        guard entry.isPlain, let value = Int(entry.value) ?? Int(entry.value.replacingOccurrences(of: "_", with: "")) else {
+            report("expected an integer, found \(entry.describedValue)", path: path(), at: node)
             return nil
         }
         if let range, !range.contains(value) {
@@ -86,17 +105,13 @@ struct NodeReader {
         return value
     }
 
-    /// A number scalar (integers accepted), optionally checked against `range`.
-    mutating func double(_ node: Node, path: @autoclosure () -> String, in range: ClosedRange<Double>? = nil,
+    /// A number scalar (integers accepted), optionally checked against `range` or for being positive.
+    mutating func double(_ node: SourceNode, path: @autoclosure () -> String, in range: ClosedRange<Double>? = nil,
                          positive: Bool = false) -> Double? {
-        guard case .scalar(let scalar) = node, !scalar.isNull else {
-            if case .scalar = node { return nil }
-            report("expected a number, found \(node.kindDescription)", path: path(), at: node)
-            return nil
-        }
-        guard scalar.style == .plain || scalar.style == .any,
-              let value = Double(scalar.string.replacingOccurrences(of: "_", with: "")), value.isFinite else {
-            report("expected a number, found \(scalar.describedValue)", path: path(), at: node)
+        guard let entry = scalar(node, expected: "a number", path: path) else { return nil }
+        guard entry.isPlain, let value = Double(entry.value) ?? Double(entry.value.replacingOccurrences(of: "_", with: "")),
+              value.isFinite else {
+            report("expected a number, found \(entry.describedValue)", path: path(), at: node)
             return nil
         }
         if positive, value <= 0 {
@@ -111,51 +126,58 @@ struct NodeReader {
         return value
     }
 
-    /// A boolean scalar: `true` or `false`.
-    mutating func bool(_ node: Node, path: @autoclosure () -> String) -> Bool? {
-        guard case .scalar(let scalar) = node, !scalar.isNull else {
-            if case .scalar = node { return nil }
-            report("expected true or false, found \(node.kindDescription)", path: path(), at: node)
-            return nil
-        }
-        if scalar.style == .plain || scalar.style == .any {
-            switch scalar.string.lowercased() {
+    /// A boolean scalar: `true` or `false` (also yes/no, on/off).
+    mutating func bool(_ node: SourceNode, path: @autoclosure () -> String) -> Bool? {
+        guard let entry = scalar(node, expected: "true or false", path: path) else { return nil }
+        if entry.isPlain {
+            switch entry.value.lowercased() {
             case "true", "yes", "on": return true
             case "false", "no", "off": return false
             default: break
             }
         }
-        report("expected true or false, found \(scalar.describedValue)", path: path(), at: node)
+        report("expected true or false, found \(entry.describedValue)", path: path(), at: node)
         return nil
     }
 
     /// A sequence of strings; a single string is accepted as a one-element list.
-    mutating func strings(_ node: Node, path: @autoclosure () -> String) -> [String]? {
-        switch node {
-        case .sequence(let sequence):
+    mutating func strings(_ node: SourceNode, path: @autoclosure () -> String) -> [String]? {
+        let entry = document[node]
+        switch entry.kind {
+        case .sequence:
+            let list = document.children(of: node)
             var values: [String] = []
-            values.reserveCapacity(sequence.count)
-            for (index, element) in sequence.enumerated() {
-                if let value = string(element, path: "\(path())[\(index)]") { values.append(value) }
+            values.reserveCapacity(list.count)
+            for (offset, child) in list.enumerated() {
+                if let value = string(SourceNode(index: child), path: "\(path())[\(offset)]") { values.append(value) }
             }
             return values
-        case .scalar(let scalar):
-            if scalar.isNull { return [] }
-            return [scalar.string]
-        default:
-            report("expected a list of strings, found \(node.kindDescription)", path: path(), at: node)
+        case .scalar:
+            return entry.isNull ? [] : [entry.value]
+        case .mapping:
+            report("expected a list of strings, found \(describe(node))", path: path(), at: node)
             return nil
         }
     }
 
     /// A mapping of names to strings.
-    mutating func stringMap(_ node: Node, path: @autoclosure () -> String) -> [String: String]? {
+    mutating func stringMap(_ node: SourceNode, path: @autoclosure () -> String) -> [String: String]? {
         guard let fields = mapping(node, path: path(), allowed: nil) else { return nil }
         var result: [String: String] = [:]
         for entry in fields.entries {
             if let value = string(entry.value, path: "\(path()).\(entry.key)") { result[entry.key] = value }
         }
         return result
+    }
+
+    /// `a mapping`, `a list`, `the string "x"` or `'x'` — for messages.
+    func describe(_ node: SourceNode) -> String {
+        let entry = document[node]
+        switch entry.kind {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .scalar: return entry.describedValue
+        }
     }
 }
 
@@ -164,38 +186,26 @@ struct Fields {
     /// One `key: value` pair.
     struct Entry {
         let key: String
-        let keyNode: Node
-        let value: Node
+        let keyNode: SourceNode
+        let value: SourceNode
     }
 
     /// The mapping node itself (for its position).
-    let node: Node
+    let node: SourceNode
     /// Accepted entries in file order.
     var entries: [Entry] = []
 
     /// The value of `key`, if present.
-    subscript(key: String) -> Node? {
+    subscript(key: String) -> SourceNode? {
         entries.first { $0.key == key }?.value
     }
 }
 
-extension Node {
-    /// `a mapping`, `a list`, `the string "x"` — for messages.
-    var kindDescription: String {
-        switch self {
-        case .mapping: return "a mapping"
-        case .sequence: return "a list"
-        case .scalar(let scalar): return scalar.describedValue
-        case .alias: return "an alias"
-        }
-    }
-}
-
-extension Node.Scalar {
+extension SourceDocument.Entry {
     /// True for a plain `null`, `~` or empty value.
     var isNull: Bool {
-        guard style == .plain || style == .any else { return false }
-        switch string {
+        guard isPlain else { return false }
+        switch value {
         case "", "~", "null", "Null", "NULL": return true
         default: return false
         }
@@ -203,7 +213,7 @@ extension Node.Scalar {
 
     /// `the string "abc"` or `'abc'` — for messages.
     var describedValue: String {
-        style == .plain || style == .any ? "'\(string)'" : "the string \"\(string)\""
+        isPlain ? "'\(value)'" : "the string \"\(value)\""
     }
 }
 
@@ -217,43 +227,5 @@ extension Double {
     /// `2` for 2.0, `0.25` otherwise — for messages and rendered output.
     var plain: String {
         self == rounded() && abs(self) < 1e15 ? String(Int(self)) : String(self)
-    }
-}
-
-/// Composes YAML (or JSON) text into a node tree, turning a syntax error into a located problem.
-func composeDocument(_ text: String) -> ComposedDocument {
-    do {
-        return .document(try Yams.compose(yaml: text, .basic))
-    } catch let error as YamlError {
-        return .syntaxError(error.problem)
-    } catch {
-        return .syntaxError(SourceProblem(path: "", message: "cannot parse: \(error)"))
-    }
-}
-
-/// The outcome of ``composeDocument(_:)``: a node tree (nil for empty text) or a syntax error.
-enum ComposedDocument {
-    case document(Node?)
-    case syntaxError(SourceProblem)
-}
-
-extension YamlError {
-    /// This syntax error as a located problem.
-    var problem: SourceProblem {
-        switch self {
-        case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
-            let detail = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
-            return SourceProblem(line: mark.line, column: mark.column, path: "",
-                                 message: "syntax error: \(problem)\(detail); fix the YAML/JSON syntax here")
-        case .reader(let problem, _, _, _):
-            return SourceProblem(path: "", message: "cannot read the text: \(problem); save it as UTF-8")
-        case .duplicatedKeysInMapping(let duplicates, let context):
-            return SourceProblem(line: context.mark.line, column: context.mark.column, path: "",
-                                 message: "duplicate keys \(duplicates.joined(separator: ", ")); keep one of each")
-        default:
-            return SourceProblem(path: "", message: "cannot parse: \(self)")
-        }
     }
 }
