@@ -60,43 +60,45 @@ local function enqueue_ready(gid, priority)
 end
 
 -- ---------------------------------------------------------------- artifact locks
--- Two paths overlap when equal, when one is a directory (trailing '/') holding the other, or
--- when they name the same path as file and as directory. 'src/a' never overlaps 'src/ab'.
+-- A path's lock key is the path with exactly one trailing '/'. Two artifacts overlap exactly
+-- when one key is a prefix of the other (the Planner's `artifactsOverlap`): 'src/api/' and
+-- 'src/api' both cover 'src/api/x.swift'; 'src/a' never overlaps 'src/ab'.
+local function lock_key(path)
+  return (string.gsub(path, '/*$', '')) .. '/'
+end
+
+-- Returns the held key that overlaps `path` and its owner, or nil.
 local function lock_conflict(path)
+  local key = lock_key(path)
   local owners = K('lock_owners')
-  local bare = path
-  if string.sub(path, -1) == '/' then bare = string.sub(path, 1, -2) end
-  local o = redis.call('HGET', owners, bare)
-  if o then return bare, o end
-  o = redis.call('HGET', owners, bare .. '/')
-  if o then return bare .. '/', o end
-  -- ancestors held as directories
+  -- held keys that are prefixes of ours (ancestors, or the same path)
   local i = 0
   while true do
-    i = string.find(bare, '/', i + 1, true)
+    i = string.find(key, '/', i + 1, true)
     if not i then break end
-    local dir = string.sub(bare, 1, i)
-    o = redis.call('HGET', owners, dir)
-    if o then return dir, o end
+    local o = redis.call('HGET', owners, string.sub(key, 1, i))
+    if o then return string.sub(key, 1, i), o end
   end
-  -- anything held under this path as a directory
-  local under = redis.call('ZRANGEBYLEX', K('locks'), '[' .. bare .. '/', '[' .. bare .. '/\255', 'LIMIT', 0, 1)
+  -- held keys under ours
+  local under = redis.call('ZRANGEBYLEX', K('locks'), '[' .. key, '[' .. key .. '\255', 'LIMIT', 0, 1)
   if #under > 0 then return under[1], redis.call('HGET', owners, under[1]) end
   return nil
 end
 
 local function take_locks(gid, artifacts)
   for _, a in ipairs(artifacts) do
-    redis.call('ZADD', K('locks'), 0, a)
-    redis.call('HSET', K('lock_owners'), a, gid)
+    local key = lock_key(a)
+    redis.call('ZADD', K('locks'), 0, key)
+    redis.call('HSET', K('lock_owners'), key, gid)
   end
 end
 
 local function release_locks(gid, artifacts)
   for _, a in ipairs(artifacts) do
-    if redis.call('HGET', K('lock_owners'), a) == gid then
-      redis.call('HDEL', K('lock_owners'), a)
-      redis.call('ZREM', K('locks'), a)
+    local key = lock_key(a)
+    if redis.call('HGET', K('lock_owners'), key) == gid then
+      redis.call('HDEL', K('lock_owners'), key)
+      redis.call('ZREM', K('locks'), key)
     end
   end
 end

@@ -92,7 +92,7 @@ struct TestWorkspace {
               retry_max: 0.2
               tick: 0.1
               respawn_backoff_base: 0.02
-              respawn_backoff_max: 0.2
+              respawn_backoff_max: 0.05
               crash_loop_threshold: 1000
               state_dir: \(dir)/state
               ledger_path: \(dir)/state/ledger.sqlite

@@ -1,0 +1,149 @@
+import Foundation
+import RedisKit
+import Scheduler
+import SwarmTestSupport
+import XCTest
+
+final class FleetTests: XCTestCase {
+    /// Invariant 6 under worker crashes: kill -9 a worker mid-task 50 times at seeded random
+    /// moments during a 300-task feature run by `orchestrator up`.
+    func testKillingWorkersMidTaskLosesNothing() throws {
+        let ws = try TestWorkspace(namespace: "fleet-kill")
+        _ = try TestRedis.fresh()
+        let plan = try ws.write("p.yaml", planText(feature: "k", count: 300, command: "sleep 0.05"))
+        let up = try CLIProcess(["up", "--workers", "4"] + ws.configArgs, env: ws.env)
+        defer { kill(up.process.processIdentifier, SIGKILL) }
+        let c = try ws.client()
+        let (code, _, err) = try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(code, 0, err)
+
+        var rng = SeededRandom(seed: 2024)
+        var kills: [(gid: String, at: Int)] = []
+        var attemptsKilled: [String: Int] = [:]
+        let deadline = Monotonic.now() + 120
+        while kills.count < 50 && Monotonic.now() < deadline {
+            sleepSeconds(Double(40 + rng.next() % 80) / 1000)
+            let snap = try StatusSnapshot.gather(c)
+            let busy = snap.workers.filter { $0.state == "working" && !$0.task.isEmpty && $0.pid > 0 }
+            guard !busy.isEmpty else {
+                if (snap.tasks["succeeded"] ?? 0) == 300 { break }
+                continue
+            }
+            let victim = busy[Int(rng.next() % UInt64(busy.count))]
+            let time = try c.redis.send("TIME").array ?? []
+            let now = (time[0].int ?? 0) * 1000 + (time[1].int ?? 0) / 1000
+            guard kill(pid_t(victim.pid), SIGKILL) == 0 else { continue }
+            kills.append((victim.task, now))
+            attemptsKilled[victim.task, default: 0] += 1
+        }
+        XCTAssertEqual(kills.count, 50, "the run ended before 50 kills could be made")
+
+        let finish = Monotonic.now() + 120
+        while Monotonic.now() < finish {
+            let counts = try c.stateCounts()
+            if (counts["succeeded"] ?? 0) + (counts["failed"] ?? 0) + (counts["needs_human"] ?? 0) >= 300 { break }
+            sleepSeconds(0.1)
+        }
+        XCTAssertEqual(try c.stateCounts(), ["succeeded": 300])
+        for gid in (try c.redis.send("LRANGE", c.keys.dead, 0, -1).array ?? []).compactMap(\.string) {
+            XCTFail("\(gid) failed: \(try c.taskFields(gid))")
+        }
+
+        let events = try ws.events()
+        var succeeded: [String: Int] = [:]
+        var runs: [String: [Int]] = [:]
+        for e in events where !e.task.isEmpty {
+            if e.type == "succeeded" { succeeded[e.task, default: 0] += 1 }
+            if e.type == "running" { runs[e.task, default: []].append(e.ts) }
+        }
+        XCTAssertEqual(succeeded.count, 300)
+        XCTAssertTrue(succeeded.values.allSatisfy { $0 == 1 }, "exactly one succeeded event per task")
+        for (gid, starts) in runs where starts.count > 1 {
+            // A task ran more than once only because its worker was killed while running it.
+            XCTAssertLessThanOrEqual(starts.count - 1, attemptsKilled[gid] ?? 0, "\(gid) ran \(starts.count) times")
+        }
+        var delays: [Int] = []
+        for k in kills {
+            // A kill can land just as the task finished; only count kills that forced a rerun.
+            guard let next = runs[k.gid]?.first(where: { $0 >= k.at }) else { continue }
+            delays.append(next - k.at)
+        }
+        delays.sort()
+        let p50 = delays.isEmpty ? 0 : delays[delays.count / 2]
+        print("recovery after kill -9: \(delays.count) reruns, p50 \(p50) ms, max \(delays.last ?? 0) ms")
+        XCTAssertFalse(delays.isEmpty)
+        XCTAssertLessThanOrEqual(delays.last ?? 0, 500, "every killed task ran again within 0.5 s: \(delays)")
+
+        kill(up.process.processIdentifier, SIGTERM)
+        XCTAssertEqual(up.wait(timeout: 30), 0, up.stderr)
+    }
+
+    /// `--scale` up and down while tasks run, then `--drain`: nothing lost, exit 0.
+    func testScaleAndDrainLoseNothing() throws {
+        let ws = try TestWorkspace(namespace: "fleet-scale")
+        _ = try TestRedis.fresh()
+        let plan = try ws.write("p.yaml", planText(feature: "s", count: 80, command: "sleep 0.05"))
+        let up = try CLIProcess(["up", "--workers", "1"] + ws.configArgs, env: ws.env)
+        defer { kill(up.process.processIdentifier, SIGKILL) }
+        XCTAssertEqual(try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env).0, 0)
+        let (s3, o3, e3) = try CLIProcess.run(["--scale", "3"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(s3, 0, e3)
+        XCTAssertTrue(o3.contains("scaled to 3"), o3)
+        let (s1, _, e1) = try CLIProcess.run(["--scale", "1"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(s1, 0, e1)
+        let (sd, od, ed) = try CLIProcess.run(["--drain"] + ws.configArgs, env: ws.env, timeout: 90)
+        XCTAssertEqual(sd, 0, ed)
+        XCTAssertTrue(od.contains("namespace fleet-scale"), "final snapshot printed: \(od)")
+        XCTAssertEqual(up.wait(timeout: 30), 0, up.stderr)
+
+        let c = try ws.client()
+        let counts = try c.stateCounts()
+        XCTAssertEqual(counts["running"] ?? 0, 0)
+        XCTAssertEqual(counts["dispatched"] ?? 0, 0)
+        XCTAssertEqual(counts.values.reduce(0, +), 80, "every task is accounted for: \(counts)")
+        // Starting again finishes what the drain left waiting.
+        let again = try CLIProcess(["up", "--workers", "2", "--exit-when-done"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(again.wait(timeout: 60), 0, again.stderr)
+        XCTAssertEqual(try c.stateCounts(), ["succeeded": 80])
+    }
+
+    /// Two "hosts": workers with different host names and capabilities get only the tasks their
+    /// capabilities and targets allow.
+    func testTwoHostsGetOnlyTheirTasks() throws {
+        let ws = try TestWorkspace(namespace: "fleet-hosts")
+        _ = try TestRedis.fresh()
+        let plan = try ws.write("p.yaml", planText(feature: "h", count: 24, command: "true") { i in
+            switch i % 4 {
+            case 0: return "    machine: alpha\n"
+            case 1: return "    requires: [gpu]\n"
+            case 2: return "    machine: beta\n"
+            default: return ""
+            }
+        })
+        let loop = SchedulerLoop(url: TestRedis.server.url, namespace: ws.namespace, maxSleep: 0.05)
+        loop.start()
+        defer { loop.stop() }
+        let alpha = try CLIProcess(["worker", "--id", "alpha-1", "--host", "alpha", "--capability", "gpu"] + ws.configArgs, env: ws.env)
+        let beta = try CLIProcess(["worker", "--id", "beta-1", "--host", "beta"] + ws.configArgs, env: ws.env)
+        defer { kill(alpha.process.processIdentifier, SIGKILL); kill(beta.process.processIdentifier, SIGKILL) }
+        XCTAssertEqual(try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env).0, 0)
+        let c = try ws.client()
+        let deadline = Monotonic.now() + 30
+        while Monotonic.now() < deadline, (try c.stateCounts()["succeeded"] ?? 0) < 24 { sleepSeconds(0.05) }
+        XCTAssertEqual(try c.stateCounts(), ["succeeded": 24])
+        var ranOn: [String: String] = [:]
+        for e in try ws.events() where e.type == "running" { ranOn[e.task] = e.fields["worker"] }
+        for i in 0..<24 {
+            let w = ranOn["h/t\(i)"]
+            switch i % 4 {
+            case 0, 1: XCTAssertEqual(w, "alpha-1", "h/t\(i)")
+            case 2: XCTAssertEqual(w, "beta-1", "h/t\(i)")
+            default: XCTAssertNotNil(w)
+            }
+        }
+        kill(alpha.process.processIdentifier, SIGTERM)
+        kill(beta.process.processIdentifier, SIGTERM)
+        XCTAssertEqual(alpha.wait(timeout: 10), 0)
+        XCTAssertEqual(beta.wait(timeout: 10), 0)
+    }
+}
