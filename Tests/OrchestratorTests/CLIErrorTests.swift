@@ -27,6 +27,16 @@ final class CLIErrorTests: XCTestCase {
         XCTAssertEqual(try RedisConnection(url: TestRedis.server.url).send("DBSIZE").int, 0, "an invalid plan must write nothing")
     }
 
+    func testPlanWithALiteralSecretIsRefused() throws {
+        let ws = try TestWorkspace(namespace: "cli-secret")
+        _ = try TestRedis.fresh()
+        let plan = try ws.write("s.yaml", planText(feature: "s", count: 1, command: "curl -H 'Authorization: Bearer abcdefghijklmnop123' x"))
+        let (code, _, stderr) = try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(code, 1)
+        XCTAssertTrue(stderr.contains("t0: a prompt, command or test holds what looks like a secret"), stderr)
+        XCTAssertEqual(try RedisConnection(url: TestRedis.server.url).send("DBSIZE").int, 0)
+    }
+
     func testRedisDownGivesClearErrorAndNonZeroExit() throws {
         let port = freeTCPPort()
         let start = Monotonic.now()

@@ -9,7 +9,13 @@ final class PlanLoaderTests: XCTestCase {
         for name in ["login-feature.yaml", "demo.yaml", "api.json"] {
             let path = repoRoot.appendingPathComponent("examples/\(name)").path
             let plan = try loader.load(path: path)
-            XCTAssertEqual(plan.warnings, [], name)
+            if name == "demo.yaml" {
+                // The demo lets `style` (all of src/) overlap `api` and `ui` on purpose, to show the
+                // scheduler serialising them through locks.
+                XCTAssertEqual(plan.warnings.map(\.message).map { $0.contains("'style'") }, [true, true], name)
+            } else {
+                XCTAssertEqual(plan.warnings, [], name)
+            }
             XCTAssertFalse(plan.feature.tasks.isEmpty, name)
         }
     }

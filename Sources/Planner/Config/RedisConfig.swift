@@ -2,7 +2,7 @@ import Foundation
 
 /// How to reach Redis (`redis:` in config.yaml).
 public struct RedisConfig: Sendable, Equatable {
-    /// `redis://host:port/db`, `rediss://...` or `unix:///path`; empty = the orchestrator starts
+    /// `redis://host:port/db` or `unix:///path` (hiredis 0.14 has no TLS); empty = the orchestrator starts
     /// an embedded `redis-server`. Overridden by `SWARM_REDIS_URL`; a password belongs there, not
     /// in the file.
     public var url: String = ""
@@ -40,8 +40,8 @@ extension RedisConfig {
     /// Reports a URL with an unknown scheme or an inline password.
     static func checkURL(_ url: String, path: String, node: SourceNode?, reader: inout NodeReader) {
         guard !url.isEmpty else { return }
-        guard url.hasPrefix("redis://") || url.hasPrefix("rediss://") || url.hasPrefix("unix://") else {
-            reader.report("'\(url)' is not a Redis URL; use redis://host:port, rediss://host:port or unix:///path/to/socket",
+        guard url.hasPrefix("redis://") || url.hasPrefix("unix://") else {
+            reader.report("'\(url)' is not a Redis URL; use redis://host:port/db or unix:///path/to/socket (TLS is not supported by hiredis 0.14)",
                           path: path, at: node)
             return
         }

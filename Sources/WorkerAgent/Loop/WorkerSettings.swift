@@ -1,5 +1,6 @@
 import Foundation
 import Planner
+import RedisKit
 
 /// Everything a worker process needs to know, derived from config and its command line.
 public struct WorkerSettings: Sendable {
@@ -56,7 +57,9 @@ public struct WorkerSettings: Sendable {
         maxOutputBytes = w.maxOutputBytes
         limits = ProcessLimits(memoryBytes: w.rlimitMemoryMB > 0 ? UInt64(w.rlimitMemoryMB) << 20 : nil,
                                cpuSeconds: w.rlimitCPUSeconds > 0 ? UInt64(w.rlimitCPUSeconds) : nil)
-        redactor = try Redactor(security: config.security, environment: environment)
+        // The Redis password (from SWARM_REDIS_URL) is a secret too, whatever the variable's name.
+        let redisPassword = environment["SWARM_REDIS_URL"].flatMap { try? RedisURL(parsing: $0).password }
+        redactor = try Redactor(security: config.security, environment: environment, extraSecrets: redisPassword.map { [$0] } ?? [])
         retryAcceptanceTypes = Set(config.taskTypes.filter { $0.value.retryOnAcceptanceFailure }.map(\.key))
         self.environment = environment
     }
@@ -71,7 +74,7 @@ extension Redactor {
     /// A redactor from the `security` config: single-line patterns, multi-line blocks (a pattern
     /// of the form `BEGIN[\s\S]*?END` becomes a block), and the values of secret environment
     /// variables.
-    public init(security: SecurityConfig, environment: [String: String]) throws(RedactorError) {
+    public init(security: SecurityConfig, environment: [String: String], extraSecrets: [String] = []) throws(RedactorError) {
         var lines: [String] = []
         var blocks: [RedactionBlock] = []
         for p in security.redactPatterns {
@@ -82,6 +85,6 @@ extension Redactor {
             }
         }
         try self.init(patterns: lines, blocks: blocks,
-                      secretValues: Redactor.secretValues(from: environment, markers: security.secretEnvMarkers))
+                      secretValues: Redactor.secretValues(from: environment, markers: security.secretEnvMarkers) + extraSecrets)
     }
 }

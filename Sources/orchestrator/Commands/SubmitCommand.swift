@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Planner
 import Scheduler
+import WorkerAgent
 
 /// `orchestrator submit PLAN`: validates a plan and submits it. An invalid plan writes nothing.
 struct SubmitCommand: ParsableCommand {
@@ -21,6 +22,20 @@ struct SubmitCommand: ParsableCommand {
     @Flag(help: "Treat overlapping-artifact warnings as errors.")
     var strict = false
 
+    /// Plans are stored in Redis as written, so a literal secret in a prompt or command would
+    /// reach Redis unredacted: refuse the plan instead, naming the task.
+    static func refuseLiteralSecrets(in plan: Plan, config: SwarmConfig) throws {
+        guard let redactor = try? Redactor(security: config.security, environment: [:]) else { return }
+        let leaking = plan.feature.tasks.filter { t in
+            let json = String(decoding: t.encodedJSON(), as: UTF8.self)
+            return redactor.redact(json) != json
+        }
+        guard !leaking.isEmpty else { return }
+        printError("error: \(leaking.map(\.id).joined(separator: ", ")): a prompt, command or test holds what looks like a secret "
+                   + "(it matches security.redact_patterns); read it from an environment variable instead. Nothing was submitted.")
+        throw ExitCode(1)
+    }
+
     func run() throws {
         let ctx = try global.context()
         let loaded: Plan
@@ -32,6 +47,7 @@ struct SubmitCommand: ParsableCommand {
             throw ExitCode(1)
         }
         for w in loaded.warnings { printError("warning: \(w)") }
+        try SubmitCommand.refuseLiteralSecrets(in: loaded, config: ctx.config)
         let client = try ctx.client()
         let base = URL(fileURLWithPath: plan).deletingLastPathComponent().path
         let result = try orFail {

@@ -1,0 +1,99 @@
+import Foundation
+import Planner
+import RedisKit
+import Scheduler
+import SwarmTestSupport
+import WorkerAgent
+import XCTest
+
+final class WorkerLoopTests: XCTestCase {
+    private func spec(_ id: String, _ command: String, acceptance: [String] = [], timeout: Double = 30) -> TaskSpec {
+        TaskSpec(id: id, feature: "w", type: "script", executor: .script(command: command), acceptanceTests: acceptance,
+                 retries: 0, timeout: timeout, cwd: NSTemporaryDirectory())
+    }
+
+    /// A worker runs tasks end to end; secrets printed by a task reach neither Redis (task
+    /// fields, events) nor the ledger; an acceptance failure goes to needs_human with its output.
+    func testWorkerRunsTasksAndRedactsEverythingItReports() throws {
+        let redis = try TestRedis.fresh()
+        let client = try SchedulerClient(redis: redis, namespace: "wl")
+        try client.configure(SchedulerSettings())
+        let secret = "hunter2-very-secret-value"
+        var config = SwarmConfig()
+        config.worker.heartbeatInterval = 0.2
+        let settings = try WorkerSettings(config: config, id: "wl-1", host: "testhost",
+                                          environment: ["PATH": "/usr/bin:/bin", "DEPLOY_TOKEN": secret])
+        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "wl")
+        let done = DispatchSemaphore(value: 0)
+        Thread { _ = try? worker.run(); done.signal() }.start()
+        defer { worker.stop(); done.wait() }
+
+        let specs = [
+            spec("leak", "echo \"token=$DEPLOY_TOKEN\"; echo \"key sk-$(printf abcdefghijklmnopqrstuvwx)\" >&2"),
+            spec("check", "echo building", acceptance: ["echo \"bad $DEPLOY_TOKEN\"; exit 3"]),
+        ]
+        let records = specs.map { TaskRecord(spec: $0, repo: nil) }
+        _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl", tasks: records)
+        let deadline = Monotonic.now() + 20
+        while Monotonic.now() < deadline {
+            let c = try client.stateCounts()
+            if (c["succeeded"] ?? 0) + (c["needs_human"] ?? 0) == 2 { break }
+            sleepSeconds(0.05)
+        }
+        XCTAssertEqual(try client.state(of: "w/leak"), "succeeded")
+        XCTAssertEqual(try client.state(of: "w/check"), "needs_human")
+        let leak = try client.taskFields("w/leak")
+        XCTAssertTrue(leak["result"]?.contains("token=[REDACTED]") ?? false, "\(leak)")
+        XCTAssertTrue(leak["result"]?.contains("key [REDACTED]") ?? false, "\(leak)")
+        let check = try client.taskFields("w/check")
+        XCTAssertTrue(check["reason"]?.contains("acceptance test") ?? false, "\(check)")
+        XCTAssertTrue(check["output"]?.contains("bad [REDACTED]") ?? false, "\(check)")
+
+        // Nothing anywhere in Redis or the ledger holds the secret.
+        let dump = try redis.send("KEYS", "*").array?.compactMap(\.string) ?? []
+        for key in dump {
+            let type = try redis.send("TYPE", key).string ?? ""
+            let text: String
+            switch type {
+            case "hash": text = "\(try redis.send("HGETALL", key))"
+            case "string": text = try redis.send("GET", key).string ?? ""
+            case "stream": text = "\(try redis.send("XRANGE", key, "-", "+"))"
+            default: text = ""
+            }
+            XCTAssertFalse(text.contains(secret), "\(key) holds the secret")
+            XCTAssertFalse(text.contains("sk-abcdefghijkl"), "\(key) holds the key")
+        }
+        let path = NSTemporaryDirectory() + "wl-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ledger = try Ledger(path: path)
+        try LedgerWriter.catchUp(url: TestRedis.server.url, namespace: "wl", ledger: ledger)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertNil(bytes.range(of: Data(secret.utf8)), "the ledger holds the secret")
+    }
+
+    /// A worker whose lease is taken away stops its task at once.
+    func testLostLeaseCancelsTheRun() throws {
+        let redis = try TestRedis.fresh()
+        let client = try SchedulerClient(redis: redis, namespace: "wl2")
+        try client.configure(SchedulerSettings())
+        var config = SwarmConfig()
+        config.worker.heartbeatInterval = 0.1
+        let settings = try WorkerSettings(config: config, id: "wl-2", host: "testhost", environment: ["PATH": "/usr/bin:/bin"])
+        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "wl2")
+        let done = DispatchSemaphore(value: 0)
+        Thread { _ = try? worker.run(); done.signal() }.start()
+        defer { worker.stop(); done.wait() }
+        _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl2",
+                              tasks: [TaskRecord(spec: spec("long", "sleep 30"), repo: nil)])
+        let deadline = Monotonic.now() + 10
+        while Monotonic.now() < deadline, try client.state(of: "w/long") != "running" { sleepSeconds(0.02) }
+        let start = Monotonic.now()
+        XCTAssertEqual(try client.cancel("w/long"), 1)
+        // The worker notices at its next heartbeat, kills the task and is free again.
+        while Monotonic.now() - start < 5, try redis.send("HGET", client.keys.worker("wl-2"), "state").string != "idle" { sleepSeconds(0.02) }
+        XCTAssertEqual(try redis.send("HGET", client.keys.worker("wl-2"), "state").string, "idle")
+        XCTAssertLessThan(Monotonic.now() - start, 3)
+        XCTAssertTrue(try EventReader(redis: redis, namespace: "wl2").read().contains { $0.type == "stale_refused" } == false,
+                      "an abandoned run does not try to settle")
+    }
+}
