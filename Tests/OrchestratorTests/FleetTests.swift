@@ -18,13 +18,15 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(code, 0, err)
 
         var rng = SeededRandom(seed: 2024)
-        var kills: [(gid: String, at: Int)] = []
-        var attemptsKilled: [String: Int] = [:]
+        var kills: [(worker: String, at: Int)] = []
+        var killsByTask: [String: Int] = [:]
         let deadline = Monotonic.now() + 120
         while kills.count < 50 && Monotonic.now() < deadline {
             sleepSeconds(Double(40 + rng.next() % 80) / 1000)
             let snap = try StatusSnapshot.gather(c)
-            let busy = snap.workers.filter { $0.state == "working" && !$0.task.isEmpty && $0.pid > 0 }
+            // A task killed more than `max_lost` (5) times is dead-lettered as a poison task by
+            // design; keep each task's kills below that.
+            let busy = snap.workers.filter { $0.state == "working" && !$0.task.isEmpty && $0.pid > 0 && (killsByTask[$0.task] ?? 0) < 3 }
             guard !busy.isEmpty else {
                 if (snap.tasks["succeeded"] ?? 0) == 300 { break }
                 continue
@@ -33,8 +35,8 @@ final class FleetTests: XCTestCase {
             let time = try c.redis.send("TIME").array ?? []
             let now = (time[0].int ?? 0) * 1000 + (time[1].int ?? 0) / 1000
             guard kill(pid_t(victim.pid), SIGKILL) == 0 else { continue }
-            kills.append((victim.task, now))
-            attemptsKilled[victim.task, default: 0] += 1
+            kills.append((victim.id, now))
+            killsByTask[victim.task, default: 0] += 1
         }
         XCTAssertEqual(kills.count, 50, "the run ended before 50 kills could be made")
 
@@ -52,26 +54,32 @@ final class FleetTests: XCTestCase {
         let events = try ws.events()
         var succeeded: [String: Int] = [:]
         var runs: [String: [Int]] = [:]
+        var requeuedAfterKill: [String: Int] = [:]
+        var requeueOf: [String: (task: String, at: Int)] = [:]   // killed worker -> its requeued task
         for e in events where !e.task.isEmpty {
             if e.type == "succeeded" { succeeded[e.task, default: 0] += 1 }
             if e.type == "running" { runs[e.task, default: []].append(e.ts) }
+            if e.type == "ready", let reason = e.fields["reason"], reason.contains("killed by signal 9"), let w = e.fields["worker"] {
+                requeuedAfterKill[e.task, default: 0] += 1
+                requeueOf[w] = (e.task, e.ts)
+            }
         }
         XCTAssertEqual(succeeded.count, 300)
         XCTAssertTrue(succeeded.values.allSatisfy { $0 == 1 }, "exactly one succeeded event per task")
         for (gid, starts) in runs where starts.count > 1 {
             // A task ran more than once only because its worker was killed while running it.
-            XCTAssertLessThanOrEqual(starts.count - 1, attemptsKilled[gid] ?? 0, "\(gid) ran \(starts.count) times")
+            XCTAssertEqual(starts.count - 1, requeuedAfterKill[gid] ?? 0, "\(gid) ran \(starts.count) times")
         }
         var delays: [Int] = []
         for k in kills {
-            // A kill can land just as the task finished; only count kills that forced a rerun.
-            guard let next = runs[k.gid]?.first(where: { $0 >= k.at }) else { continue }
+            // A kill can land just as the task finished; only kills that forced a rerun count.
+            guard let r = requeueOf[k.worker], let next = runs[r.task]?.first(where: { $0 >= k.at }) else { continue }
             delays.append(next - k.at)
         }
         delays.sort()
         let p50 = delays.isEmpty ? 0 : delays[delays.count / 2]
         print("recovery after kill -9: \(delays.count) reruns, p50 \(p50) ms, max \(delays.last ?? 0) ms")
-        XCTAssertFalse(delays.isEmpty)
+        XCTAssertGreaterThanOrEqual(delays.count, 40, "most kills hit a running task")
         XCTAssertLessThanOrEqual(delays.last ?? 0, 500, "every killed task ran again within 0.5 s: \(delays)")
 
         kill(up.process.processIdentifier, SIGTERM)
