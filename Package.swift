@@ -46,7 +46,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "benchmarks/Sources/swarm-bench"),
-        .target(name: "SwarmTestSupport", dependencies: ["RedisKit"], path: "Tests/SwarmTestSupport"),
+        .target(name: "SwarmTestSupport", dependencies: ["RedisKit", "Planner"], path: "Tests/SwarmTestSupport"),
         .testTarget(name: "RedisKitTests", dependencies: ["RedisKit", "SwarmTestSupport"]),
         .testTarget(name: "PlannerTests", dependencies: ["Planner"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),

@@ -1,4 +1,5 @@
 import Foundation
+import Planner
 import RedisKit
 
 /// The test suite's real Redis: one private `redis-server` per test process, started on first
@@ -32,20 +33,6 @@ public enum TestRedis {
     }
 }
 
-/// A small, fast, seedable random generator (SplitMix64) so fault and property tests repeat
-/// exactly for a given seed.
-public struct SeededRandom: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    /// Creates a generator from a seed.
-    public init(seed: UInt64) { state = seed }
-
-    /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The seedable generator of fault and property tests: the Planner's SplitMix64, so a seed means
+/// the same sequence in every test target and in the synthetic plans.
+public typealias SeededRandom = SplitMix64

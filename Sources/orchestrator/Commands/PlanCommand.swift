@@ -45,7 +45,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try loadConfig()
+        let settings = try loadConfig(config).0
         let plan: Plan
         do {
             if let file {
@@ -64,17 +64,6 @@ struct PlanCommand: ParsableCommand {
         print(plan.rendered(as: format), terminator: "")
         if format != .table, !plan.warnings.isEmpty {
             printError("\(plan.warnings.count) warning(s):\n" + plan.warnings.map { "  \($0)" }.joined(separator: "\n"))
-        }
-    }
-
-    private func loadConfig() throws -> SwarmConfig {
-        let path = config ?? (FileManager.default.fileExists(atPath: "config.yaml") ? "config.yaml" : nil)
-        guard let path else { return SwarmConfig() }
-        do {
-            return try SwarmConfig.load(path: path)
-        } catch {
-            printError(error.description)
-            throw ExitCode(2)
         }
     }
 }

@@ -20,17 +20,8 @@ struct GlobalOptions: ParsableArguments {
 
     /// Loads config and resolves where Redis is.
     func context() throws -> Context {
-        let path = config ?? (FileManager.default.fileExists(atPath: "config.yaml") ? "config.yaml" : nil)
-        var cfg = SwarmConfig()
-        if let path {
-            do { cfg = try SwarmConfig.load(path: path) } catch {
-                printError(error.description)
-                throw ExitCode(2)
-            }
-        } else if let env = ProcessInfo.processInfo.environment["SWARM_REDIS_URL"], !env.isEmpty {
-            cfg.redis.url = env
-        }
-        if let ns = ProcessInfo.processInfo.environment["SWARM_NAMESPACE"], path == nil, !ns.isEmpty { cfg.redis.namespace = ns }
+        let (loaded, path) = try loadConfig(config)
+        var cfg = loaded
         if let redis { cfg.redis.url = redis }
         if let namespace { cfg.redis.namespace = namespace }
         return try Context(config: cfg, configPath: path, wait: wait)
@@ -108,6 +99,24 @@ struct Context {
             printError("error: \(error)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// Loads `path`, or `config.yaml` when it exists, or the defaults (with the environment's
+/// overrides either way); prints every problem and exits 2 on a bad file.
+func loadConfig(_ path: String?) throws -> (SwarmConfig, String?) {
+    let env = ProcessInfo.processInfo.environment
+    guard let path = path ?? (FileManager.default.fileExists(atPath: "config.yaml") ? "config.yaml" : nil) else {
+        var cfg = SwarmConfig()
+        if let url = env["SWARM_REDIS_URL"], !url.isEmpty { cfg.redis.url = url }
+        if let ns = env["SWARM_NAMESPACE"], !ns.isEmpty { cfg.redis.namespace = ns }
+        return (cfg, nil)
+    }
+    do {
+        return (try SwarmConfig.load(path: path, environment: env), path)
+    } catch {
+        printError(error.description)
+        throw ExitCode(2)
     }
 }
 
