@@ -1,8 +1,9 @@
 /// Every scenario, in the order `all` runs them.
 enum ScenarioCatalog {
-    /// All scenarios (the peer one runs only with `--peers` or by name).
+    /// All scenarios but the peer (which runs with `--peers`, or by name).
     static let all: [any Scenario] = [
-        ThroughputScenario(),
+        ThroughputScenario(), LatencyScenario(), DagScenario(), ContentionScenario(), PlannerScenario(),
+        RecoveryScenario(), FootprintScenario(), ScalingScenario(),
     ]
 
     /// Names accepted on the command line.

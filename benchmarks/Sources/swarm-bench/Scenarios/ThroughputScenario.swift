@@ -7,7 +7,7 @@ struct ThroughputScenario: Scenario {
     let name = "throughput"
 
     func run(_ ctx: BenchContext, earlier: [ScenarioResult]) throws -> ScenarioResult {
-        let n = ctx.quick ? 500 : 20_000
+        let n = ctx.quick ? 500 : 10_000
         let fleets = ctx.quick ? [1, 2] : [1, 2, 4, 8]
         var result = ScenarioResult(name: name, setup: "\(n) no-op tasks, no dependencies, one feature per run; "
             + "\(fleets.map(String.init).joined(separator: ", ")) `orchestrator worker` processes; scheduler loop in the harness; "
