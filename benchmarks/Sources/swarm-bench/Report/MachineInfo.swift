@@ -18,6 +18,8 @@ struct MachineInfo: Codable, Sendable {
     var redis: String
     /// The command line as run.
     var command: String
+    /// /proc/loadavg at the start (other engineers share the machine).
+    var loadAverage: String
 
     /// Collects the facts (git and redis-server are asked once each).
     static func collect(redisVersion: String) -> MachineInfo {
@@ -35,7 +37,9 @@ struct MachineInfo: Codable, Sendable {
         let rel = withUnsafeBytes(of: u.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         return MachineInfo(date: date, commit: commit, cores: ProcessInfo.processInfo.activeProcessorCount, cpu: model,
                            memoryMB: memKB / 1024, kernel: "\(sys) \(rel)", redis: redisVersion,
-                           command: CommandLine.arguments.joined(separator: " "))
+                           command: CommandLine.arguments.joined(separator: " "),
+                           loadAverage: ((try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8)) ?? "?")
+                               .split(separator: " ").prefix(3).joined(separator: " "))
     }
 
     /// Output of a short command, "" on failure.

@@ -41,6 +41,7 @@ enum ReportWriter {
         s += "| machine | \(m.cores) cores (\(m.cpu)), \(m.memoryMB) MiB, \(m.kernel) |\n"
         s += "| redis | \(m.redis) (private server started by the harness) |\n"
         s += "| command | `\(m.command)` |\n"
+        s += "| load average at start | \(m.loadAverage) (the machine is shared; other work competes for the 2 cores) |\n"
         s += "| sizes | \(r.quick ? "quick (smoke test; not the recorded figures)" : "full") — each figure is the median of \(r.runs) run(s), with min and max |\n"
         s += "| total time | \(fmt(r.seconds)) s |\n\n"
         s += summary(r)
