@@ -1,1 +1,2 @@
-print("swarm-bench")
+// Entry point: the command lives in SwarmBench.swift.
+SwarmBench.main()
