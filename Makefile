@@ -21,12 +21,14 @@ test: deps
 
 ## Every benchmark scenario; rewrites benchmarks/RESULTS.md.
 bench: deps
-	swift build -c release --product swarm-bench --product orchestrator
+	swift build -c release --product orchestrator
+	swift build -c release --product swarm-bench
 	.build/release/swarm-bench all --peers
 
 ## A small run of every scenario (CI smoke test; checks it works, not how fast).
 bench-quick: deps
-	swift build -c release --product swarm-bench --product orchestrator
+	swift build -c release --product orchestrator
+	swift build -c release --product swarm-bench
 	.build/release/swarm-bench all --quick --output /tmp/swarm-bench-quick.md
 
 clean:

@@ -64,6 +64,8 @@ public struct Keys: Sendable, Equatable {
     public var control: String { prefix + "control" }
     /// Scheduler settings the functions read (queue depth, leases, type limits...).
     public var config: String { prefix + "config" }
+    /// Bumped on every `configure`, so functions know when to re-read `config`.
+    public var configVersion: String { prefix + "config_version" }
     /// Task counts by state.
     public var stats: String { prefix + "stats" }
     /// Wake-up list of the scheduler loop.

@@ -6,15 +6,25 @@
 enum LuaHelpers {
     static let source = #"""
 local P, NOW, C
+-- Settings per namespace, cached across calls in the library's Lua state and re-read only when
+-- `config_version` changes (`configure` bumps it): one GET per call instead of an HGETALL.
+local CONFIG_CACHE = {}
 local function K(name) return P .. name end
 
 local function begin(keys)
   P = string.sub(keys[1], 1, #keys[1] - 6) -- strip 'events'
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local version = redis.call('GET', K('config_version')) or '0'
+  local cached = CONFIG_CACHE[P]
+  if cached and cached.version == version then
+    C = cached.values
+    return
+  end
   local raw = redis.call('HGETALL', K('config'))
   C = {}
   for i = 1, #raw, 2 do C[raw[i]] = raw[i + 1] end
+  CONFIG_CACHE[P] = {version = version, values = C}
 end
 
 local function cnum(name, default)
@@ -138,7 +148,7 @@ local function release(gid, t, usage)
 end
 
 local TASK_FIELDS = {'state', 'type', 'feature', 'route', 'artifacts', 'budget', 'priority',
-                     'attempt', 'token', 'worker', 'retries', 'failures', 'lost', 'deps', 'score'}
+                     'attempt', 'token', 'worker', 'retries', 'failures', 'lost', 'deps', 'defer'}
 
 local function load_task(gid)
   local v = redis.call('HMGET', K('task:' .. gid), unpack(TASK_FIELDS))

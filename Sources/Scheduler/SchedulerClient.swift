@@ -41,7 +41,8 @@ public final class SchedulerClient {
         var cmd = RedisCommand("HSET", keys.config)
         for (k, v) in settings.fields { cmd.append(k); cmd.append(v) }
         do {
-            _ = try redis.pipeline([RedisCommand("DEL", keys.config), cmd])
+            _ = try redis.pipeline([RedisCommand("MULTI"), RedisCommand("DEL", keys.config), cmd,
+                                    RedisCommand("INCR", keys.configVersion), RedisCommand("EXEC")])
         } catch {
             throw SchedulerError(error)
         }

@@ -142,6 +142,32 @@ final class LifecycleTests: XCTestCase {
         XCTAssertTrue(try s.allEvents().contains { $0["type"] == "worker_died" && $0["worker"] == "w1" })
     }
 
+    func testCompleteAlsoStartsTheWorkersNextTask() throws {
+        let s = try freshScheduler()
+        try s.submitTasks([TaskRecord(gid: "f/a", type: "noop"), TaskRecord(gid: "f/b", type: "noop"),
+                           TaskRecord(gid: "f/c", type: "noop", dependsOn: ["f/a", "f/b"])])
+        let a = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
+        let (state, next) = try s.completeAndClaim(a, worker: "w", tokensUsed: 0, routes: ["any"])
+        XCTAssertEqual(state, "succeeded")
+        XCTAssertEqual(next?.gid, "f/b")
+        XCTAssertEqual(try s.state(of: "f/b"), "running")
+        let last = try s.completeAndClaim(try XCTUnwrap(next), worker: "w", tokensUsed: 0, routes: ["any"])
+        XCTAssertEqual(last.next?.gid, "f/c", "readied by this very completion, admitted and started in the same call")
+        XCTAssertNil(try s.completeAndClaim(try XCTUnwrap(last.next), worker: "w", tokensUsed: 0, routes: ["any"]).next)
+        XCTAssertEqual(try s.stateCounts(), ["succeeded": 3])
+    }
+
+    func testConfigureTakesEffectDespiteTheFunctionsCache() throws {
+        let s = try freshScheduler { $0.types["backend"] = .init(maxConcurrent: 1) }
+        try s.submitTasks((0..<3).map { TaskRecord(gid: "f/t\($0)", type: "backend") })
+        XCTAssertEqual(try s.stateCounts()["dispatched"], 1)
+        var wider = SchedulerSettings()
+        wider.types["backend"] = .init(maxConcurrent: 3)
+        try s.configure(wider)
+        try s.dispatch()
+        XCTAssertEqual(try s.stateCounts()["dispatched"], 3, "the new limit is read at once")
+    }
+
     func testLostTaskJumpsAFullQueue() throws {
         let s = try freshScheduler { $0.queueDepth = 2 }
         try s.submitTasks((0..<5).map { TaskRecord(gid: "f/t\($0)", type: "noop") })

@@ -14,7 +14,7 @@ import RedisKit
 enum DispatchTransition {
     static let source = #"""
 local function defer(t, reason)
-  if t.defer_reason ~= reason then
+  if t.defer ~= reason then
     redis.call('HSET', K('task:' .. t.gid), 'defer', reason)
     emit('deferred', t.gid, t.feature, {'reason', reason})
   end
@@ -35,7 +35,6 @@ local function try_admit(gid, ctx)
     ctx.nfull = ctx.nfull + 1
     return 'deferred', 0
   end
-  t.defer_reason = redis.call('HGET', K('task:' .. gid), 'defer') or ''
   if t.route ~= 'any' then
     if ctx.live[t.route] == nil then
       ctx.live[t.route] = redis.call('ZCOUNT', K('route_workers:' .. t.route), NOW - ctx.worker_ttl, '+inf') > 0
@@ -133,7 +132,7 @@ end
 -- hold). Used for tasks whose worker died, so they run again at once.
 local function admit_front(gid)
   if redis.call('HGET', K('control'), 'draining') == '1' then return false end
-  local ctx = {full = {}, live = {}, depth = 0, front = true, lease = cnum('dispatch_lease', 10000),
+  local ctx = {full = {}, nfull = 0, live = {}, depth = 0, front = true, lease = cnum('dispatch_lease', 10000),
                worker_ttl = cnum('worker_ttl', 10000)}
   return try_admit(gid, ctx) == 'admitted'
 end

@@ -8,9 +8,8 @@ import RedisKit
 /// Returns `{1, gid, token, attempt, spec}` or `{0, reason}`.
 enum StartTransition {
     static let source = #"""
-redis.register_function('start', function(keys, args)
-  begin(keys)
-  local item, worker = args[1], args[2]
+-- Starts the task behind queue item `attempt:gid` for `worker`.
+local function start_item(item, worker)
   local sep = string.find(item, ':', 1, true)
   if not sep then return {0, 'malformed queue item'} end
   local attempt, gid = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
@@ -26,6 +25,11 @@ redis.register_function('start', function(keys, args)
              {'token', token, 'worker', worker, 'started_at', NOW},
              {'worker', worker, 'attempt', attempt})
   return {1, gid, token, tonumber(attempt), redis.call('HGET', K('task:' .. gid), 'spec')}
+end
+
+redis.register_function('start', function(keys, args)
+  begin(keys)
+  return start_item(args[1], args[2])
 end)
 """#
 }

@@ -96,17 +96,25 @@ public final class WorkerLoop: Sendable {
         }
         var lastWork = Monotonic.now()
         var failures = 0
-        while !stopping {
+        var next: StartedTask?
+        while !stopping || next != nil {
             if settings.idleTimeout > 0 && Monotonic.now() - lastWork > settings.idleTimeout { return .idle }
             let (currentRoutes, overloaded) = state.withLock { ($0.routes, $0.overloaded) }
-            if overloaded {
+            if overloaded && next == nil {
                 sleepSeconds(min(settings.heartbeatInterval, 1))
                 continue
             }
             do {
-                guard let task = try client.claim(worker: settings.id, routes: currentRoutes, blockSeconds: settings.claimBlock) else { continue }
+                let claimed: StartedTask?
+                if let n = next { claimed = n } else {
+                    claimed = try client.claim(worker: settings.id, routes: currentRoutes, blockSeconds: settings.claimBlock)
+                }
+                next = nil
+                guard let task = claimed else { continue }
                 failures = 0
-                try execute(task, client: client)
+                // Ask for the next task with the report, unless stopping or overloaded.
+                let wantNext = !stopping && !state.withLock { $0.overloaded }
+                next = try execute(task, client: client, nextRoutes: wantNext ? currentRoutes : [])
                 lastWork = Monotonic.now()
             } catch {
                 failures += 1
@@ -138,13 +146,14 @@ public final class WorkerLoop: Sendable {
         }
     }
 
-    private func execute(_ task: StartedTask, client: SchedulerClient) throws(SchedulerError) {
+    /// Runs a task and reports it; returns the next task when the report also claimed one.
+    private func execute(_ task: StartedTask, client: SchedulerClient, nextRoutes: [String]) throws(SchedulerError) -> StartedTask? {
         let spec: TaskSpec
         do {
             spec = try TaskSpec.decode(json: Data(task.specJSON.utf8))
         } catch {
             _ = try? client.fail(task, worker: settings.id, kind: .human, reason: "unreadable task spec: \(error)")
-            return
+            return nil
         }
         let cancel = try? CancellationToken()
         state.withLock { $0.task = task; $0.cancel = cancel }
@@ -153,7 +162,9 @@ public final class WorkerLoop: Sendable {
         do {
             switch outcome {
             case let .succeeded(tokens, result):
-                try client.complete(task, worker: settings.id, tokensUsed: tokens, result: result)
+                let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result, routes: nextRoutes)
+                if let n = reply.next { state.withLock { $0.task = n } }
+                return reply.next
             case let .failed(kind, reason, tokens, output):
                 try client.fail(task, worker: settings.id, kind: kind, reason: reason, tokensUsed: tokens, output: output)
             case let .abandoned(why):
@@ -162,6 +173,7 @@ public final class WorkerLoop: Sendable {
         } catch .stale {
             logger.info("worker \(settings.id): \(task.gid) was taken over; our report was refused")
         }
+        return nil
     }
 
     private func heartbeatLoop() {
