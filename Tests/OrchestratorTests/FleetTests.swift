@@ -106,13 +106,44 @@ final class FleetTests: XCTestCase {
 
         let c = try ws.client()
         let counts = try c.stateCounts()
-        XCTAssertEqual(counts["running"] ?? 0, 0)
-        XCTAssertEqual(counts["dispatched"] ?? 0, 0)
+        XCTAssertEqual(counts["running"] ?? 0, 0, "drained: nothing runs")
         XCTAssertEqual(counts.values.reduce(0, +), 80, "every task is accounted for: \(counts)")
         // Starting again finishes what the drain left waiting.
         let again = try CLIProcess(["up", "--workers", "2", "--exit-when-done"] + ws.configArgs, env: ws.env)
         XCTAssertEqual(again.wait(timeout: 60), 0, again.stderr)
         XCTAssertEqual(try c.stateCounts(), ["succeeded": 80])
+    }
+
+    /// `kill-all` stops every worker at once, kills their tasks' process groups (no orphan left)
+    /// and requeues the tasks.
+    func testKillAllStopsWorkersAndTheirTasksAndRequeues() throws {
+        let ws = try TestWorkspace(namespace: "fleet-killall")
+        _ = try TestRedis.fresh()
+        let plan = try ws.write("p.yaml", planText(feature: "ka", count: 2, command: "echo $$ > \(ws.dir)/pid-${SWARM_TASK_ID#*/}.txt; exec sleep 60"))
+        let up = try CLIProcess(["up", "--workers", "2"] + ws.configArgs, env: ws.env)
+        defer { kill(up.process.processIdentifier, SIGKILL) }
+        XCTAssertEqual(try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env).0, 0)
+        let c = try ws.client()
+        let deadline = Monotonic.now() + 20
+        while Monotonic.now() < deadline, (try c.stateCounts()["running"] ?? 0) < 2 { sleepSeconds(0.05) }
+        XCTAssertEqual(try c.stateCounts()["running"], 2)
+        sleepSeconds(0.2)
+        let pids = try (0..<2).map { i -> pid_t in
+            let text = try String(contentsOfFile: ws.dir + "/pid-t\(i).txt", encoding: .utf8)
+            return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        }
+        let (code, out, err) = try CLIProcess.run(["kill-all"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(code, 0, err)
+        XCTAssertTrue(out.contains("all workers stopped"), out)
+        for pid in pids {
+            XCTAssertGreaterThan(pid, 0)
+            XCTAssertEqual(kill(pid, 0), -1, "task process \(pid) outlived kill-all")
+        }
+        let counts = try c.stateCounts()
+        XCTAssertEqual(counts["running"] ?? 0, 0)
+        XCTAssertEqual((counts["ready"] ?? 0) + (counts["dispatched"] ?? 0), 2, "both tasks requeued: \(counts)")
+        kill(up.process.processIdentifier, SIGTERM)
+        XCTAssertEqual(up.wait(timeout: 30), 0, up.stderr)
     }
 
     /// Two "hosts": workers with different host names and capabilities get only the tasks their

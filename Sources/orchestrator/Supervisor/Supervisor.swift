@@ -80,16 +80,24 @@ final class Supervisor: Sendable {
         for c in all { kill(c.pid, SIGTERM) }
     }
 
-    /// Kills every worker now (SIGKILL) and requeues their tasks.
-    func killAll(client: SchedulerClient?) {
+    /// Stops every worker now and requeues their tasks. Each worker first gets two signals
+    /// (SIGTERM, SIGINT: "stop at once"), so it kills its task's process group before exiting;
+    /// whatever is still alive after `grace` seconds gets SIGKILL.
+    func killAll(client: SchedulerClient?, grace: Double = 2) {
         let all = state.withLock { s -> [Child] in
             for k in s.children.keys { s.children[k]?.stopping = true }
             return Array(s.children.values)
         }
         for c in all {
-            kill(c.pid, SIGKILL)
-            _ = try? client?.requeueWorker(c.id, reason: "killed by the orchestrator")
+            kill(c.pid, SIGTERM)
+            kill(c.pid, SIGINT)
         }
+        let deadline = Monotonic.now() + grace
+        while Monotonic.now() < deadline && state.withLock({ s in all.contains { s.children[$0.pid] != nil } }) {
+            sleepSeconds(0.02)
+        }
+        for c in all where state.withLock({ $0.children[c.pid] != nil }) { kill(c.pid, SIGKILL) }
+        for c in all { _ = try? client?.requeueWorker(c.id, reason: "stopped at once by the orchestrator") }
     }
 
     /// Waits until no child is left, up to `timeout` seconds; true if none is.

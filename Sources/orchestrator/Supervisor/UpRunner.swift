@@ -85,9 +85,10 @@ final class UpRunner {
         let draining = control["draining"] == "1" || interruptCount == 1
         if draining {
             if interruptCount == 1 && control["draining"] != "1" { try? c.setDraining(true) }
+            // Running tasks finish; tasks already dispatched stay in their queues (their leases are
+            // kept while queued) and run when workers come back.
             let counts = (try? c.stateCounts()) ?? [:]
-            if (counts["running"] ?? 0) + (counts["dispatched"] ?? 0) == 0 { return false }
-            return true
+            return (counts["running"] ?? 0) > 0
         }
         if exitWhenIdle {
             let counts = (try? c.stateCounts()) ?? [:]
