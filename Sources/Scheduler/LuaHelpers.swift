@@ -6,12 +6,16 @@
 enum LuaHelpers {
     static let source = #"""
 local P, NOW, C
+-- Per-state counter changes of the current call, written once at its end (`flush_stats`):
+-- a call that moves a task ready -> dispatched -> running then nets out to two HINCRBYs.
+local STATS = {}
 -- Settings per namespace, cached across calls in the library's Lua state and re-read only when
 -- `config_version` changes (`configure` bumps it): one GET per call instead of an HGETALL.
 local CONFIG_CACHE = {}
 local function K(name) return P .. name end
 
 local function begin(keys)
+  STATS = {}
   P = string.sub(keys[1], 1, #keys[1] - 6) -- strip 'events'
   local t = redis.call('TIME')
   NOW = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -46,11 +50,29 @@ local function transition(gid, feature, from, to, hset, fields)
   local args = {'HSET', K('task:' .. gid), 'state', to, 'updated', NOW}
   if hset then for i = 1, #hset do args[#args + 1] = hset[i] end end
   redis.call(unpack(args))
-  if from and from ~= '' then redis.call('HINCRBY', K('stats'), from, -1) end
-  redis.call('HINCRBY', K('stats'), to, 1)
+  if from and from ~= '' then STATS[from] = (STATS[from] or 0) - 1 end
+  STATS[to] = (STATS[to] or 0) + 1
   local ev = {'state', to, 'from', from or ''}
   if fields then for i = 1, #fields do ev[#ev + 1] = fields[i] end end
   emit(to, gid, feature, ev)
+end
+
+local function flush_stats()
+  for state, delta in pairs(STATS) do
+    if delta ~= 0 then redis.call('HINCRBY', K('stats'), state, delta) end
+  end
+  STATS = {}
+end
+
+-- Registers a function of the library: sets up the call (prefix, clock, settings), runs `body`,
+-- then writes the call's counter changes.
+local function register(name, body)
+  redis.register_function(name, function(keys, args)
+    begin(keys)
+    local result = body(keys, args)
+    flush_stats()
+    return result
+  end)
 end
 
 local function split(s, sep)

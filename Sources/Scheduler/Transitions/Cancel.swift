@@ -24,8 +24,7 @@ local function cancel_task(gid, reason)
   return 1
 end
 
-redis.register_function('cancel', function(keys, args)
-  begin(keys)
+register('cancel', function(keys, args)
   local kind, id, reason = args[1], args[2], args[3] or 'cancelled'
   local n = 0
   if kind == 'feature' then

@@ -15,8 +15,7 @@ import RedisKit
 /// `gid, token, attempt, spec` when one was started, or `{0, refusal}` for a stale token.
 enum CompleteTransition {
     static let source = #"""
-redis.register_function('complete', function(keys, args)
-  begin(keys)
+register('complete', function(keys, args)
   local gid, token, worker, usage = args[1], args[2], args[3], tonumber(args[4]) or 0
   local t, why = fenced(gid, token, worker, 'complete')
   if not t then return {0, why} end

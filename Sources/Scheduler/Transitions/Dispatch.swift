@@ -83,7 +83,11 @@ local function try_admit(gid, ctx)
   local attempt = (tonumber(t.attempt) or 0) + 1
   redis.call('ZREM', K('ready'), gid)
   -- A task recovered from a lost worker jumps the queue: it was already admitted once.
-  redis.call(ctx.front and 'LPUSH' or 'RPUSH', q, attempt .. ':' .. gid)
+  local depth = redis.call(ctx.front and 'LPUSH' or 'RPUSH', q, attempt .. ':' .. gid)
+  if not ctx.front and depth >= ctx.depth and not ctx.full[t.route] then
+    ctx.full[t.route] = true  -- known full now: no need to load another candidate to find out
+    ctx.nfull = ctx.nfull + 1
+  end
   redis.call('ZADD', K('leases'), NOW + ctx.lease, gid)
   transition(gid, t.feature, 'ready', 'dispatched',
              {'attempt', attempt, 'defer', '', 'dispatched_at', NOW},
@@ -103,7 +107,8 @@ local function dispatch_pass(limit, scan)
   local admitted, min_wait = 0, 0
   local start = 0
   while admitted < limit and start < scan do
-    local n = math.min(scan - start, 256)
+    -- Small pages for small passes (complete admits a few); a page is at most 256.
+    local n = math.min(scan - start, math.max(2 * limit, 16), 256)
     local cands = redis.call('ZRANGE', K('ready'), start, start + n - 1)
     if #cands == 0 then break end
     local removed = 0
@@ -137,8 +142,7 @@ local function admit_front(gid)
   return try_admit(gid, ctx) == 'admitted'
 end
 
-redis.register_function('dispatch', function(keys, args)
-  begin(keys)
+register('dispatch', function(keys, args)
   local admitted, wait = dispatch_pass(tonumber(args[1]) or 256, tonumber(args[2]) or 1024)
   return {admitted, wait}
 end)

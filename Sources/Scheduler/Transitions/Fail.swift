@@ -12,8 +12,7 @@ import RedisKit
 /// Returns `{1, state, retry_in_ms}` or `{0, refusal}`.
 enum FailTransition {
     static let source = #"""
-redis.register_function('fail', function(keys, args)
-  begin(keys)
+register('fail', function(keys, args)
   local gid, token, worker, kind, reason = args[1], args[2], args[3], args[4], args[5]
   local usage, unit = tonumber(args[6]) or 0, tonumber(args[7]) or 0.5
   local t, why = fenced(gid, token, worker, 'fail')

@@ -9,8 +9,7 @@ import RedisKit
 /// KEYS[1] events · ARGV gid, action (`done`|`pending`|`failed`), notes → the new state.
 enum ResolveTransition {
     static let source = #"""
-redis.register_function('resolve', function(keys, args)
-  begin(keys)
+register('resolve', function(keys, args)
   local gid, action, notes = args[1], args[2], args[3] or ''
   local t = load_task(gid)
   if not t then

@@ -13,8 +13,9 @@ local function start_item(item, worker)
   local sep = string.find(item, ':', 1, true)
   if not sep then return {0, 'malformed queue item'} end
   local attempt, gid = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
-  local t = load_task(gid)
-  if not t then return {0, 'no such task'} end
+  local v = redis.call('HMGET', K('task:' .. gid), 'state', 'attempt', 'feature', 'spec')
+  if not v[1] then return {0, 'no such task'} end
+  local t = {state = v[1], attempt = v[2] or '', feature = v[3] or ''}
   if t.state ~= 'dispatched' or t.attempt ~= attempt then
     return {0, 'task is ' .. t.state .. ' at attempt ' .. t.attempt}
   end
@@ -24,11 +25,10 @@ local function start_item(item, worker)
   transition(gid, t.feature, 'dispatched', 'running',
              {'token', token, 'worker', worker, 'started_at', NOW},
              {'worker', worker, 'attempt', attempt})
-  return {1, gid, token, tonumber(attempt), redis.call('HGET', K('task:' .. gid), 'spec')}
+  return {1, gid, token, tonumber(attempt), v[4] or '{}'}
 end
 
-redis.register_function('start', function(keys, args)
-  begin(keys)
+register('start', function(keys, args)
   return start_item(args[1], args[2])
 end)
 """#

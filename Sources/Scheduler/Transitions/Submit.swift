@@ -14,8 +14,7 @@ import RedisKit
 ///   artifacts (newline separated), spec JSON → `{created, skipped, admitted}`
 enum SubmitTransition {
     static let source = #"""
-redis.register_function('submit_feature', function(keys, args)
-  begin(keys)
+register('submit_feature', function(keys, args)
   local fid, idem, desc, budget, total = args[1], args[2], args[3], tonumber(args[4]) or 0, tonumber(args[5]) or 0
   local fkey = K('feature:' .. fid)
   local known = redis.call('GET', K('idem:' .. idem))
@@ -36,8 +35,7 @@ redis.register_function('submit_feature', function(keys, args)
   return {'created', fid}
 end)
 
-redis.register_function('submit_tasks', function(keys, args)
-  begin(keys)
+register('submit_tasks', function(keys, args)
   local fid = args[1]
   local created, skipped = 0, 0
   local i = 2

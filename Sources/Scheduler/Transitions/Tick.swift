@@ -8,8 +8,7 @@ import RedisKit
 /// Returns `{promoted, reaped, dead_workers, admitted, next_timer_ms}` (next_timer_ms = -1: no timer).
 enum TickTransition {
     static let source = #"""
-redis.register_function('tick', function(keys, args)
-  begin(keys)
+register('tick', function(keys, args)
   local limit = tonumber(args[1]) or 1000
   local promoted, reaped, dead = 0, 0, 0
   for _, gid in ipairs(redis.call('ZRANGEBYSCORE', K('delayed'), '-inf', NOW, 'LIMIT', 0, limit)) do

@@ -67,8 +67,7 @@ local function worker_gone(worker, reason)
   return requeued
 end
 
-redis.register_function('register', function(keys, args)
-  begin(keys)
+register('register', function(keys, args)
   local worker, host, pid, caps, routes, agents = args[1], args[2], args[3], args[4], args[5], args[6]
   redis.call('DEL', K('worker:' .. worker))
   redis.call('HSET', K('worker:' .. worker), 'id', worker, 'host', host, 'pid', pid, 'capabilities', caps,
@@ -80,8 +79,7 @@ redis.register_function('register', function(keys, args)
   return admitted
 end)
 
-redis.register_function('heartbeat', function(keys, args)
-  begin(keys)
+register('heartbeat', function(keys, args)
   local worker, gid, token = args[1], args[2], args[3]
   local wkey = K('worker:' .. worker)
   local state = redis.call('HGET', wkey, 'state')
@@ -104,8 +102,7 @@ redis.register_function('heartbeat', function(keys, args)
   return 1
 end)
 
-redis.register_function('deregister', function(keys, args)
-  begin(keys)
+register('deregister', function(keys, args)
   local worker = args[1]
   local routes = redis.call('HGET', K('worker:' .. worker), 'routes') or ''
   redis.call('ZREM', K('workers'), worker)
@@ -116,8 +113,7 @@ redis.register_function('deregister', function(keys, args)
   return 1
 end)
 
-redis.register_function('requeue_worker', function(keys, args)
-  begin(keys)
+register('requeue_worker', function(keys, args)
   local n = worker_gone(args[1], args[2] or 'died')
   dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
   return n
