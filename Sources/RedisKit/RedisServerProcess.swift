@@ -158,9 +158,16 @@ public final class RedisServerProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Its own process group: a Ctrl-C at the terminal goes to our process, which decides
+        // when Redis stops (after draining), not straight to redis-server.
+        var attrs = posix_spawnattr_t()
+        posix_spawnattr_init(&attrs)
+        defer { posix_spawnattr_destroy(&attrs) }
+        posix_spawnattr_setflags(&attrs, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attrs, 0)
         var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
         defer { for p in cargs { free(p) } }
-        let rc = posix_spawnp(&pid, args[0], &actions, nil, &cargs, environ)
+        let rc = posix_spawnp(&pid, args[0], &actions, &attrs, &cargs, environ)
         if rc == ENOENT { throw .notFound(executable: args[0]) }
         if rc != 0 { throw .failedToStart(reason: String(cString: strerror(rc)), log: "") }
         return pid

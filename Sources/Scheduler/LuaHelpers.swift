@@ -164,7 +164,8 @@ local function release(gid, t, usage)
   local est = tonumber(t.budget) or 0
   if est > 0 then redis.call('HINCRBY', b, 'reserved', -est) end
   if usage and usage > 0 then redis.call('HINCRBY', b, 'used', usage) end
-  if t.worker and t.worker ~= '' then
+  -- Only if the worker still runs this task: an old attempt's worker may have moved on.
+  if t.worker and t.worker ~= '' and redis.call('HGET', K('worker:' .. t.worker), 'task') == gid then
     redis.call('HSET', K('worker:' .. t.worker), 'task', '', 'state', 'idle')
   end
 end

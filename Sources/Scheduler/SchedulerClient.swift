@@ -1,3 +1,4 @@
+import Foundation
 import RedisKit
 
 /// Typed access to one namespace's scheduler state: each transition's wrapper lives beside its
@@ -42,7 +43,7 @@ public final class SchedulerClient {
         for (k, v) in settings.fields { cmd.append(k); cmd.append(v) }
         do {
             _ = try redis.pipeline([RedisCommand("MULTI"), RedisCommand("DEL", keys.config), cmd,
-                                    RedisCommand("INCR", keys.configVersion), RedisCommand("EXEC")])
+                                    RedisCommand("SET", keys.configVersion, UUID().uuidString), RedisCommand("EXEC")])
         } catch {
             throw SchedulerError(error)
         }

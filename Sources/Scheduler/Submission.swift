@@ -41,7 +41,7 @@ extension TaskRecord {
         s.cwd = s.cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         self.init(gid: spec.globalID, type: spec.type, route: TaskRecord.route(machine: spec.machine, requires: spec.requires),
                   priority: spec.priority, budget: spec.budget, retries: spec.retries,
-                  dependsOn: spec.dependsOn.map { "\(spec.feature)/\($0)" }, artifacts: spec.artifacts,
+                  dependsOn: Array(Set(spec.dependsOn)).sorted().map { "\(spec.feature)/\($0)" }, artifacts: spec.artifacts,
                   specJSON: String(decoding: s.encodedJSON(), as: UTF8.self))
     }
 }

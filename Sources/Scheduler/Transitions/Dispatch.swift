@@ -59,10 +59,10 @@ local function try_admit(gid, ctx)
   end
   local est = tonumber(t.budget) or 0
   local b = K('budget:' .. t.feature)
-  if est > 0 then
+  do
     local v = redis.call('HMGET', b, 'limit', 'reserved', 'used')
     local limit, reserved, used = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0
-    if limit > 0 and reserved + used + est > limit then
+    if limit > 0 and (reserved + used + est > limit or used >= limit) then
       defer(t, 'feature budget: ' .. (reserved + used) .. ' of ' .. limit .. ' tokens reserved or used, task needs ' .. est)
       return 'deferred', 0
     end
@@ -90,7 +90,7 @@ local function try_admit(gid, ctx)
   end
   redis.call('ZADD', K('leases'), NOW + ctx.lease, gid)
   transition(gid, t.feature, 'ready', 'dispatched',
-             {'attempt', attempt, 'defer', '', 'dispatched_at', NOW},
+             {'attempt', attempt, 'defer', '', 'dispatched_at', NOW, 'worker', '', 'token', ''},
              {'attempt', attempt, 'route', t.route})
   return 'admitted', 0
 end

@@ -18,6 +18,10 @@ register('resolve', function(keys, args)
   if t.state ~= 'needs_human' and t.state ~= 'failed' then
     return redis.error_reply('BADSTATE task ' .. gid .. ' is ' .. t.state .. '; resolve acts on needs_human or failed tasks')
   end
+  if action ~= 'done' and action ~= 'pending' and action ~= 'failed' then
+    return redis.error_reply('BADACTION resolve takes done, pending or failed, not ' .. action)
+  end
+  if action == 'failed' and t.state == 'failed' then return 'failed' end
   redis.call('ZREM', K('human'), gid)
   redis.call('LREM', K('dead'), 0, gid)
   local reason = 'resolved ' .. action .. (notes ~= '' and (': ' .. notes) or '')
@@ -32,12 +36,9 @@ register('resolve', function(keys, args)
     transition(gid, t.feature, t.state, 'ready', {'notes', notes, 'failures', 0, 'lost', 0}, {'reason', reason})
     enqueue_ready(gid, t.priority)
     revive(gid)
-  elseif action == 'failed' then
-    if t.state == 'failed' then return 'failed' end
+  else
     new = 'failed'
     dead_letter(gid, t, reason)
-  else
-    return redis.error_reply('BADACTION resolve takes done, pending or failed, not ' .. action)
   end
   dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
   wake()

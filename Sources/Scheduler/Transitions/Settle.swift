@@ -56,10 +56,11 @@ local function revive(gid)
     for _, d in ipairs(redis.call('SMEMBERS', K('dependents:' .. cur))) do
       local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'deps', 'priority')
       if v[1] == 'upstream_failed' then
-        local unmet, broken = 0, false
+        local unmet, broken, seen = 0, false, {}
         for _, p in ipairs(split(v[3], ',')) do
           local st = redis.call('HGET', K('task:' .. p), 'state')
-          if st ~= 'succeeded' then unmet = unmet + 1 end
+          if st ~= 'succeeded' and not seen[p] then unmet = unmet + 1 end
+          seen[p] = true
           if st == 'failed' or st == 'upstream_failed' or st == 'cancelled' then broken = true end
         end
         if not broken then

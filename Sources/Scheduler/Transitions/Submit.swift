@@ -47,9 +47,13 @@ register('submit_tasks', function(keys, args)
     if redis.call('EXISTS', tkey) == 1 then
       skipped = skipped + 1
     else
-      local unmet, broken = 0, nil
+      local unmet, broken, seen = 0, nil, {}
       for _, d in ipairs(split(deps, ',')) do
         local st = redis.call('HGET', K('task:' .. d), 'state')
+        if seen[d] then
+          st = 'succeeded' -- a dependency listed twice counts once
+        end
+        seen[d] = true
         if st ~= 'succeeded' then
           unmet = unmet + 1
           redis.call('SADD', K('dependents:' .. d), gid)

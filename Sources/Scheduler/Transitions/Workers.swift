@@ -52,6 +52,7 @@ end
 
 local function worker_gone(worker, reason)
   local w = redis.call('HMGET', K('worker:' .. worker), 'task', 'routes', 'state')
+  if not w[3] then return 0 end -- never registered: nothing to requeue, no phantom record
   local requeued = 0
   if w[1] and w[1] ~= '' then
     local tw = redis.call('HGET', K('task:' .. w[1]), 'worker')
@@ -71,7 +72,8 @@ register('register', function(keys, args)
   local worker, host, pid, caps, routes, agents = args[1], args[2], args[3], args[4], args[5], args[6]
   redis.call('DEL', K('worker:' .. worker))
   redis.call('HSET', K('worker:' .. worker), 'id', worker, 'host', host, 'pid', pid, 'capabilities', caps,
-             'routes', routes, 'agents', agents, 'state', 'idle', 'task', '', 'registered', NOW, 'seen', NOW)
+             'routes', routes, 'agents', agents, 'state', 'idle', 'task', '', 'registered', NOW, 'seen', NOW,
+             'overloaded', '0')
   redis.call('ZADD', K('workers'), NOW, worker)
   touch_routes(worker, routes)
   emit('worker_registered', '', '', {'worker', worker, 'host', host, 'pid', pid, 'capabilities', caps})
@@ -83,8 +85,15 @@ register('heartbeat', function(keys, args)
   local worker, gid, token = args[1], args[2], args[3]
   local wkey = K('worker:' .. worker)
   local state = redis.call('HGET', wkey, 'state')
-  if not state or state == 'dead' then
-    return redis.error_reply('UNKNOWNWORKER worker ' .. worker .. ' is not registered (declared dead?); register again')
+  if not state then
+    return redis.error_reply('UNKNOWNWORKER worker ' .. worker .. ' is not registered; register again')
+  end
+  if state == 'dead' or state == 'stopped' then
+    -- Declared dead (its heartbeats stopped for a while) but alive: it rejoins. Its task was
+    -- requeued meanwhile, so the token check below tells it to stop that run.
+    redis.call('PERSIST', wkey)
+    redis.call('HSET', wkey, 'state', 'idle', 'task', '')
+    emit('worker_rejoined', '', '', {'worker', worker})
   end
   redis.call('ZADD', K('workers'), NOW, worker)
   redis.call('HSET', wkey, 'seen', NOW, 'load', args[4], 'cpu', args[5], 'mem', args[6], 'loadavg', args[7])
@@ -104,6 +113,11 @@ end)
 
 register('deregister', function(keys, args)
   local worker = args[1]
+  -- A task it still holds (abandoned by a stop at once) goes back at once, not after its lease.
+  local held = redis.call('HGET', K('worker:' .. worker), 'task')
+  if held and held ~= '' and redis.call('HGET', K('task:' .. held), 'worker') == worker then
+    lose(held, 'worker ' .. worker .. ' stopped')
+  end
   local routes = redis.call('HGET', K('worker:' .. worker), 'routes') or ''
   redis.call('ZREM', K('workers'), worker)
   for _, r in ipairs(split(routes, '\n')) do redis.call('ZREM', K('route_workers:' .. r), worker) end

@@ -41,6 +41,9 @@ public final class WorkerLoop: Sendable {
     private let logger: Logger
     private let state = Mutex(State())
     private let stopFlag = Mutex(false)
+    /// The heartbeat runs until the worker has finished its last task (not when a stop is
+    /// merely requested: a task still running needs its lease kept alive).
+    private let heartbeatStop = Mutex(false)
     private let heartbeatDone = DispatchSemaphore(value: 0)
 
     private struct State {
@@ -91,6 +94,7 @@ public final class WorkerLoop: Sendable {
         hb.start()
         defer {
             stop()
+            heartbeatStop.withLock { $0 = true }
             heartbeatDone.wait()
             try? client.deregister(worker: settings.id, reason: "stopped")
         }
@@ -112,9 +116,7 @@ public final class WorkerLoop: Sendable {
                 next = nil
                 guard let task = claimed else { continue }
                 failures = 0
-                // Ask for the next task with the report, unless stopping or overloaded.
-                let wantNext = !stopping && !state.withLock { $0.overloaded }
-                next = try execute(task, client: client, nextRoutes: wantNext ? currentRoutes : [])
+                next = try execute(task, client: client, nextRoutes: currentRoutes)
                 lastWork = Monotonic.now()
             } catch {
                 failures += 1
@@ -158,22 +160,43 @@ public final class WorkerLoop: Sendable {
         let cancel = try? CancellationToken()
         state.withLock { $0.task = task; $0.cancel = cancel }
         let outcome = TaskRun(settings: settings).run(spec, attempt: task.attempt, cancellation: cancel)
-        state.withLock { $0.task = nil; $0.cancel = nil }
-        do {
-            switch outcome {
-            case let .succeeded(tokens, result):
-                let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result, routes: nextRoutes)
-                if let n = reply.next { state.withLock { $0.task = n } }
-                return reply.next
-            case let .failed(kind, reason, tokens, output):
-                try client.fail(task, worker: settings.id, kind: kind, reason: reason, tokensUsed: tokens, output: output)
-            case let .abandoned(why):
-                logger.info("worker \(settings.id): abandoned \(task.gid): \(why)")
-            }
-        } catch .stale {
-            logger.info("worker \(settings.id): \(task.gid) was taken over; our report was refused")
+        state.withLock { $0.cancel = nil }
+        defer { state.withLock { if $0.task?.gid == task.gid { $0.task = nil } } }
+        if case let .abandoned(why) = outcome {
+            logger.info("worker \(settings.id): abandoned \(task.gid): \(why)")
+            return nil
         }
-        return nil
+        // Ask for the next task with the report, unless stopping or overloaded (decided now,
+        // after the run: a stop may have come while it ran).
+        let wantNext = !stopping && !state.withLock { $0.overloaded }
+        // A report lost to a dropped link is sent again with the same token until it lands or
+        // is refused as stale (fencing makes the repeat safe); meanwhile the heartbeat keeps
+        // the lease, since `state.task` still names this task.
+        var attempt = 0
+        while true {
+            do {
+                switch outcome {
+                case let .succeeded(tokens, result):
+                    let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result,
+                                                            routes: wantNext ? nextRoutes : [])
+                    if let n = reply.next { state.withLock { $0.task = n } }
+                    return reply.next
+                case let .failed(kind, reason, tokens, output):
+                    try client.fail(task, worker: settings.id, kind: kind, reason: reason, tokensUsed: tokens, output: output)
+                case .abandoned:
+                    break
+                }
+                return nil
+            } catch .stale {
+                logger.info("worker \(settings.id): \(task.gid) was taken over; our report was refused")
+                return nil
+            } catch let .redis(e) where e.isConnectionError && attempt < 60 {
+                attempt += 1
+                let delay = Backoff(base: 0.1, max: 2).delay(attempt: attempt)
+                logger.warning("worker \(settings.id): reporting \(task.gid) failed (\(e)); retrying in \(String(format: "%.1f", delay)) s")
+                sleepSeconds(delay)
+            }
+        }
     }
 
     private func heartbeatLoop() {
@@ -181,7 +204,7 @@ public final class WorkerLoop: Sendable {
         var client: SchedulerClient?
         var sampler = HostLoadSampler()
         var beats = 0
-        while !stopping {
+        while !heartbeatStop.withLock({ $0 }) {
             let start = Monotonic.now()
             do {
                 if client == nil {
@@ -208,13 +231,24 @@ public final class WorkerLoop: Sendable {
                     if !owned, $0.task?.gid == task?.gid { $0.cancel?.cancel() }
                 }
                 if !owned, let t = task { logger.warning("worker \(settings.id): lost the lease of \(t.gid); stopping it") }
+            } catch SchedulerError.badState(let message) where message.contains("not registered") {
+                // Our record expired (or Redis lost it): stop the task we hold, whose lease is
+                // gone with it, and register again.
+                logger.warning("worker \(settings.id): \(message); registering again")
+                state.withLock { $0.cancel?.cancel() }
+                if let c = client {
+                    let routes = state.withLock { $0.routes }
+                    _ = try? c.register(WorkerRegistration(id: settings.id, host: settings.host, pid: Int(getpid()),
+                                                            capabilities: settings.capabilities, routes: routes,
+                                                            agents: settings.agents.keys.sorted()))
+                }
             } catch {
                 logger.warning("worker \(settings.id) heartbeat: \(error)")
                 client = nil
             }
             let wait = settings.heartbeatInterval - (Monotonic.now() - start)
             var slept = 0.0
-            while slept < wait && !stopping {
+            while slept < wait && !heartbeatStop.withLock({ $0 }) {
                 let step = min(0.1, wait - slept)
                 sleepSeconds(step)
                 slept += step

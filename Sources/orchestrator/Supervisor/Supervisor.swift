@@ -83,7 +83,7 @@ final class Supervisor: Sendable {
     /// Stops every worker now and requeues their tasks. Each worker first gets two signals
     /// (SIGTERM, SIGINT: "stop at once"), so it kills its task's process group before exiting;
     /// whatever is still alive after `grace` seconds gets SIGKILL.
-    func killAll(client: SchedulerClient?, grace: Double = 2) {
+    func killAll(client: SchedulerClient?, grace: Double) {
         let all = state.withLock { s -> [Child] in
             for k in s.children.keys { s.children[k]?.stopping = true }
             return Array(s.children.values)
@@ -131,20 +131,18 @@ final class Supervisor: Sendable {
     private func reapLoop() {
         var client: SchedulerClient?
         while true {
-            // Peek (WNOWAIT) at the next exited child without reaping it: children that are not
-            // workers (the embedded redis-server) belong to someone else, who reaps them.
-            var info = siginfo_t()
-            if waitid(P_ALL, 0, &info, WEXITED | WNOWAIT) != 0 {
-                sleepSeconds(0.05)
+            // Poll our own children only (every 5 ms, WNOHANG): other children of this process,
+            // such as the embedded redis-server, belong to someone else, who reaps them.
+            let pids = state.withLock { Array($0.children.keys) }
+            var reaped: (pid_t, Int32)?
+            for pid in pids {
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid { reaped = (pid, status); break }
+            }
+            guard let (pid, status) = reaped else {
+                sleepSeconds(0.005)
                 continue
             }
-            let pid = info._sifields._sigchld.si_pid
-            guard state.withLock({ $0.children[pid] != nil }) else {
-                sleepSeconds(0.02)
-                continue
-            }
-            var status: Int32 = 0
-            waitpid(pid, &status, 0)
             guard let child = state.withLock({ $0.children.removeValue(forKey: pid) }) else { continue }
             exited.signal()
             let how = WorkerID.describe(status)

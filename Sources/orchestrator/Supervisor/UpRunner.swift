@@ -75,19 +75,20 @@ final class UpRunner {
     func step(exitWhenIdle: Bool = false) -> Bool {
         guard let c = client, let sup = supervisor else { return false }
         if interruptCount >= 2 {
-            sup.killAll(client: c)
+            sup.killAll(client: c, grace: killGrace)
             return false
         }
         let control = (try? c.control()) ?? [:]
         _ = try? c.redis.send("HSET", c.keys.control, "orchestrator:" + instance, Date().timeIntervalSince1970)
-        if let k = control["kill_all"], k != (lastKillAll ?? k) { sup.killAll(client: c) }
+        if let k = control["kill_all"], k != (lastKillAll ?? k) { sup.killAll(client: c, grace: killGrace) }
         lastKillAll = control["kill_all"] ?? "0"
         let draining = control["draining"] == "1" || interruptCount == 1
         if draining {
             if interruptCount == 1 && control["draining"] != "1" { try? c.setDraining(true) }
             // Running tasks finish; tasks already dispatched stay in their queues (their leases are
             // kept while queued) and run when workers come back.
-            let counts = (try? c.stateCounts()) ?? [:]
+            // Redis unreachable is "not drained yet", never "drained".
+            guard let counts = try? c.stateCounts() else { return true }
             return (counts["running"] ?? 0) > 0
         }
         if exitWhenIdle {
@@ -101,11 +102,14 @@ final class UpRunner {
 
     private var lastKillAll: String?
 
+    /// How long a worker stopped "at once" may take: its task's own kill grace, plus a second.
+    private var killGrace: Double { ctx.config.worker.killGrace + 1 }
+
     /// Stops workers (letting them finish), the loops, and the embedded Redis.
     func shutdown() {
         supervisor?.stopAll()
         if supervisor?.waitForAll(timeout: ctx.config.worker.killGrace + 30) == false {
-            supervisor?.killAll(client: client)
+            supervisor?.killAll(client: client, grace: killGrace)
             _ = supervisor?.waitForAll(timeout: 5)
         }
         if let c = client { _ = try? c.redis.send("HDEL", c.keys.control, "orchestrator:" + instance) }
