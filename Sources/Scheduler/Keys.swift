@@ -22,8 +22,8 @@ public struct Keys: Sendable, Equatable {
     public func deps(_ gid: String) -> String { prefix + "deps:" + gid }
     /// Reverse edges.
     public func dependents(_ gid: String) -> String { prefix + "dependents:" + gid }
-    /// Ready candidates, scored by enqueue time − priority × aging.
-    public var ready: String { prefix + "ready" }
+    /// Ready candidates of one route, scored by enqueue time − priority × aging.
+    public func ready(_ route: String) -> String { prefix + "ready:" + route }
     /// Dispatched tasks of one route.
     public func queue(_ route: String) -> String { prefix + "q:" + route }
     /// Every route that tasks were submitted to.

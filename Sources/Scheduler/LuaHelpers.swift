@@ -86,9 +86,15 @@ local function ready_score(priority)
   return NOW / 1000 - (tonumber(priority) or 0) * cnum('priority_aging', 60)
 end
 
--- Puts a task on the ready zset (state must already be set by the caller's transition).
-local function enqueue_ready(gid, priority)
-  redis.call('ZADD', K('ready'), ready_score(priority), gid)
+-- Ready tasks wait in one zset per route (`ready:<route>`), so a route whose queue is full, or
+-- whose tasks are all held back, never hides the candidates of another route.
+-- Puts a task on its route's ready zset (the caller's transition sets the state).
+local function enqueue_ready(gid, route, priority)
+  redis.call('ZADD', K('ready:' .. route), ready_score(priority), gid)
+end
+
+local function dequeue_ready(gid, route)
+  redis.call('ZREM', K('ready:' .. route), gid)
 end
 
 -- ---------------------------------------------------------------- artifact locks

@@ -80,21 +80,22 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
         let r: [RedisValue]
         do {
             r = try c.redis.pipeline([
-                RedisCommand("HGETALL", k.stats), RedisCommand("SMEMBERS", k.routes), RedisCommand("ZCARD", k.ready),
+                RedisCommand("HGETALL", k.stats), RedisCommand("SMEMBERS", k.routes),
                 RedisCommand("ZCARD", k.delayed), RedisCommand("LLEN", k.dead), RedisCommand("ZCARD", k.human),
                 RedisCommand("ZRANGE", k.workers, 0, -1), RedisCommand("SMEMBERS", k.features), RedisCommand("HGETALL", k.control),
                 RedisCommand("HGETALL", k.config), RedisCommand("TIME"),
             ])
         } catch { throw SchedulerError(error) }
         let routes = (r[1].array ?? []).compactMap(\.string).sorted()
-        let workerIDs = (r[6].array ?? []).compactMap(\.string)
-        let features = (r[7].array ?? []).compactMap(\.string).sorted()
-        let control = r[8].fieldMap.compactMapValues(\.string)
-        let config = r[9].fieldMap.compactMapValues(\.string)
-        let time = r[10].array ?? []
+        let workerIDs = (r[5].array ?? []).compactMap(\.string)
+        let features = (r[6].array ?? []).compactMap(\.string).sorted()
+        let control = r[7].fieldMap.compactMapValues(\.string)
+        let config = r[8].fieldMap.compactMapValues(\.string)
+        let time = r[9].array ?? []
         let now = (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
 
         var cmds = routes.map { RedisCommand("LLEN", k.queue($0)) }
+        cmds += routes.map { RedisCommand("ZCARD", k.ready($0)) }
         cmds += workerIDs.map { RedisCommand("HGETALL", k.worker($0)) }
         cmds += features.map { RedisCommand("HMGET", k.budget($0), "limit", "reserved", "used") }
         cmds += features.map { RedisCommand("HGET", k.feature($0), "state") }
@@ -106,6 +107,8 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
         var i = 0
         var queues: [String: Int] = [:]
         for route in routes { queues[route] = more[i].int ?? 0; i += 1 }
+        var ready = 0
+        for _ in routes { ready += more[i].int ?? 0; i += 1 }
         var workers: [Worker] = []
         for id in workerIDs {
             let w = more[i].fieldMap.compactMapValues(\.string); i += 1
@@ -137,8 +140,8 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
                               running: running, maxConcurrent: Int(config["max:" + t] ?? "") ?? 0))
         }
         return StatusSnapshot(namespace: k.namespace, tasks: r[0].fieldMap.compactMapValues(\.int).filter { $0.value != 0 },
-                              queues: queues, ready: r[2].int ?? 0, delayed: r[3].int ?? 0, dead: r[4].int ?? 0,
-                              needsHuman: r[5].int ?? 0, workers: workers, budgets: budgets, rates: rates,
+                              queues: queues, ready: ready, delayed: r[2].int ?? 0, dead: r[3].int ?? 0,
+                              needsHuman: r[4].int ?? 0, workers: workers, budgets: budgets, rates: rates,
                               draining: control["draining"] == "1", desiredWorkers: control["desired_workers"].flatMap { Int($0) })
     }
 

@@ -82,6 +82,17 @@ final class EdgeCaseTests: XCTestCase {
         XCTAssertTrue(try s.taskFields("f/b")["defer"]?.hasPrefix("feature budget") ?? false)
     }
 
+    func testAFullRouteDoesNotHideAnotherRoutesTasks() throws {
+        let s = try freshScheduler { $0.queueDepth = 2; $0.dispatchScan = 10 }
+        let gpu = TaskRecord.route(machine: nil, requires: ["gpu"])
+        try s.register(WorkerRegistration(id: "g", host: "g", pid: 1, capabilities: ["gpu"], routes: ["any", gpu], agents: []))
+        try s.submitTasks((0..<50).map { TaskRecord(gid: "f/t\($0)", type: "noop") } + [TaskRecord(gid: "f/train", type: "noop", route: gpu)])
+        try s.tick(scan: 10)
+        XCTAssertEqual(try s.state(of: "f/train"), "dispatched",
+                       "48 blocked `any` tasks, more than a pass scans, must not hide the gpu task")
+        XCTAssertEqual(try s.redis.send("LLEN", s.keys.queue("any")).int, 2)
+    }
+
     func testSettingsReloadAfterKeysAreWipedWithoutTheFunctions() throws {
         let s = try freshScheduler { $0.types["backend"] = .init(maxConcurrent: 1) }
         try s.submitTasks([TaskRecord(gid: "f/x", type: "backend")])

@@ -16,7 +16,7 @@ local function cancel_task(gid, reason)
     release(gid, t, 0)
     redis.call('LREM', K('q:' .. t.route), 0, t.attempt .. ':' .. gid)
   end
-  redis.call('ZREM', K('ready'), gid)
+  dequeue_ready(gid, t.route)
   redis.call('ZREM', K('delayed'), gid)
   redis.call('ZREM', K('human'), gid)
   transition(gid, t.feature, t.state, 'cancelled', {'reason', reason}, {'reason', reason})

@@ -1,6 +1,7 @@
 import RedisKit
 
-/// `dispatch`: admits ready tasks, best score first, and pushes each to its route's queue.
+/// `dispatch`: admits ready tasks, best score first within each route (ready tasks wait in one
+/// zset per route), and pushes each to its route's queue.
 ///
 /// A task is admitted only when all of these hold (checked cheapest first):
 /// not draining; its route's queue is below `queue_depth` (so priority order holds until a
@@ -25,16 +26,11 @@ end
 local function try_admit(gid, ctx)
   local t = load_task(gid)
   if not t or t.state ~= 'ready' then
-    redis.call('ZREM', K('ready'), gid)
+    if t then dequeue_ready(gid, t.route) else redis.call('ZREM', K('ready:' .. ctx.route), gid) end
     return 'gone', 0
   end
   if ctx.full[t.route] then return 'deferred', 0 end
   local q = K('q:' .. t.route)
-  if not ctx.front and redis.call('LLEN', q) >= ctx.depth then
-    ctx.full[t.route] = true
-    ctx.nfull = ctx.nfull + 1
-    return 'deferred', 0
-  end
   if t.route ~= 'any' then
     if ctx.live[t.route] == nil then
       ctx.live[t.route] = redis.call('ZCOUNT', K('route_workers:' .. t.route), NOW - ctx.worker_ttl, '+inf') > 0
@@ -81,12 +77,11 @@ local function try_admit(gid, ctx)
   if est > 0 then redis.call('HINCRBY', b, 'reserved', est) end
   redis.call('INCR', K('running:' .. t.type))
   local attempt = (tonumber(t.attempt) or 0) + 1
-  redis.call('ZREM', K('ready'), gid)
+  dequeue_ready(gid, t.route)
   -- A task recovered from a lost worker jumps the queue: it was already admitted once.
   local depth = redis.call(ctx.front and 'LPUSH' or 'RPUSH', q, attempt .. ':' .. gid)
-  if not ctx.front and depth >= ctx.depth and not ctx.full[t.route] then
+  if not ctx.front and depth >= ctx.depth then
     ctx.full[t.route] = true  -- known full now: no need to load another candidate to find out
-    ctx.nfull = ctx.nfull + 1
   end
   redis.call('ZADD', K('leases'), NOW + ctx.lease, gid)
   transition(gid, t.feature, 'ready', 'dispatched',
@@ -95,40 +90,39 @@ local function try_admit(gid, ctx)
   return 'admitted', 0
 end
 
--- Scans up to `scan` ready candidates and admits up to `limit`. Returns admitted, min rate wait.
+-- Admits up to `limit` ready tasks, route by route (starting at a rotating route so none is
+-- always last), looking at most at `scan` candidates of each route and skipping routes whose
+-- queue is full. Returns admitted and the shortest rate-limit wait seen.
 local function dispatch_pass(limit, scan)
   if redis.call('HGET', K('control'), 'draining') == '1' then return 0, 0 end
-  local ctx = {full = {}, nfull = 0, live = {}, depth = cnum('queue_depth', 32), lease = cnum('dispatch_lease', 10000),
+  local ctx = {full = {}, live = {}, depth = cnum('queue_depth', 32), lease = cnum('dispatch_lease', 10000),
                worker_ttl = cnum('worker_ttl', 10000)}
-  -- Every ready task's route is in `routes` (submit adds it) and queues only grow during one
-  -- call, so once every known route's queue is full nothing more can be admitted: stop scanning
-  -- instead of loading up to `scan` task hashes for nothing (this was ~64 HMGETs per complete).
-  local nroutes = redis.call('SCARD', K('routes'))
+  local routes = redis.call('SMEMBERS', K('routes'))
   local admitted, min_wait = 0, 0
-  local start = 0
-  while admitted < limit and start < scan do
-    -- Small pages for small passes (complete admits a few); a page is at most 256.
-    local n = math.min(scan - start, math.max(2 * limit, 16), 256)
-    local cands = redis.call('ZRANGE', K('ready'), start, start + n - 1)
-    if #cands == 0 then break end
-    local removed = 0
-    for _, gid in ipairs(cands) do
-      local outcome, wait = try_admit(gid, ctx)
-      if outcome == 'admitted' then
-        admitted = admitted + 1
-        removed = removed + 1
-        if admitted >= limit then break end
-      elseif outcome == 'gone' then
-        removed = removed + 1
-      elseif wait > 0 and (min_wait == 0 or wait < min_wait) then
-        min_wait = wait
+  local first = #routes > 0 and (NOW % #routes) or 0
+  for i = 1, #routes do
+    if admitted >= limit then break end
+    local route = routes[(first + i - 1) % #routes + 1]
+    ctx.route = route
+    if redis.call('LLEN', K('q:' .. route)) >= ctx.depth then ctx.full[route] = true end
+    local start = 0
+    while not ctx.full[route] and admitted < limit and start < scan do
+      -- Small pages for small passes (complete admits a few); a page is at most 256.
+      local n = math.min(scan - start, math.max(2 * limit, 16), 256)
+      local cands = redis.call('ZRANGE', K('ready:' .. route), start, start + n - 1)
+      if #cands == 0 then break end
+      local removed = 0
+      for _, gid in ipairs(cands) do
+        local outcome, wait = try_admit(gid, ctx)
+        if outcome == 'admitted' or outcome == 'gone' then removed = removed + 1 end
+        if outcome == 'admitted' then admitted = admitted + 1 end
+        if wait > 0 and (min_wait == 0 or wait < min_wait) then min_wait = wait end
+        if admitted >= limit or ctx.full[route] then break end
       end
-      if ctx.nfull >= nroutes then break end
+      -- Admitted tasks left the zset, so the next page starts that much earlier.
+      start = start + #cands - removed
+      if #cands < n then break end
     end
-    if ctx.nfull >= nroutes then break end
-    -- Admitted tasks left the zset, so the next page starts that much earlier.
-    start = start + #cands - removed
-    if #cands < n then break end
   end
   return admitted, min_wait
 end
@@ -137,7 +131,7 @@ end
 -- hold). Used for tasks whose worker died, so they run again at once.
 local function admit_front(gid)
   if redis.call('HGET', K('control'), 'draining') == '1' then return false end
-  local ctx = {full = {}, nfull = 0, live = {}, depth = 0, front = true, lease = cnum('dispatch_lease', 10000),
+  local ctx = {full = {}, live = {}, depth = 0, front = true, route = '', lease = cnum('dispatch_lease', 10000),
                worker_ttl = cnum('worker_ttl', 10000)}
   return try_admit(gid, ctx) == 'admitted'
 end

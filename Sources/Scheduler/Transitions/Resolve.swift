@@ -34,7 +34,7 @@ register('resolve', function(keys, args)
   elseif action == 'pending' then
     new = 'ready'
     transition(gid, t.feature, t.state, 'ready', {'notes', notes, 'failures', 0, 'lost', 0}, {'reason', reason})
-    enqueue_ready(gid, t.priority)
+    enqueue_ready(gid, t.route, t.priority)
     revive(gid)
   else
     new = 'failed'

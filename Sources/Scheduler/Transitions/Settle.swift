@@ -13,10 +13,10 @@ local function on_success(gid, t)
   for _, d in ipairs(redis.call('SMEMBERS', K('dependents:' .. gid))) do
     local left = redis.call('DECR', K('deps:' .. d))
     if left <= 0 then
-      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'priority')
+      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'priority', 'route')
       if v[1] == 'blocked' then
         transition(d, v[2], 'blocked', 'ready', nil, nil)
-        enqueue_ready(d, v[3])
+        enqueue_ready(d, v[4], v[3])
       end
     end
   end
@@ -29,9 +29,9 @@ local function cascade(gid, cause)
   while #stack > 0 do
     local cur = table.remove(stack)
     for _, d in ipairs(redis.call('SMEMBERS', K('dependents:' .. cur))) do
-      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature')
+      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'route')
       if v[1] == 'blocked' or v[1] == 'ready' then
-        redis.call('ZREM', K('ready'), d)
+        dequeue_ready(d, v[3])
         transition(d, v[2], v[1], 'upstream_failed', {'reason', 'dependency ' .. cause .. ' failed'},
                    {'reason', 'dependency ' .. cause .. ' failed'})
         stack[#stack + 1] = d
@@ -54,7 +54,7 @@ local function revive(gid)
   while #stack > 0 do
     local cur = table.remove(stack)
     for _, d in ipairs(redis.call('SMEMBERS', K('dependents:' .. cur))) do
-      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'deps', 'priority')
+      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'deps', 'priority', 'route')
       if v[1] == 'upstream_failed' then
         local unmet, broken, seen = 0, false, {}
         for _, p in ipairs(split(v[3], ',')) do
@@ -67,7 +67,7 @@ local function revive(gid)
           redis.call('SET', K('deps:' .. d), unmet)
           if unmet == 0 then
             transition(d, v[2], 'upstream_failed', 'ready', {'reason', ''}, {'reason', 'revived'})
-            enqueue_ready(d, v[4])
+            enqueue_ready(d, v[5], v[4])
           else
             transition(d, v[2], 'upstream_failed', 'blocked', {'reason', ''}, {'reason', 'revived', 'waiting_for', unmet})
           end

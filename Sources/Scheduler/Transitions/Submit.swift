@@ -70,7 +70,7 @@ register('submit_tasks', function(keys, args)
         transition(gid, fid, '', 'upstream_failed', nil, {'reason', 'dependency ' .. broken .. ' failed'})
       elseif unmet == 0 then
         transition(gid, fid, '', 'ready', nil, nil)
-        enqueue_ready(gid, priority)
+        enqueue_ready(gid, route, priority)
       else
         transition(gid, fid, '', 'blocked', nil, {'waiting_for', unmet})
       end

@@ -13,10 +13,10 @@ register('tick', function(keys, args)
   local promoted, reaped, dead = 0, 0, 0
   for _, gid in ipairs(redis.call('ZRANGEBYSCORE', K('delayed'), '-inf', NOW, 'LIMIT', 0, limit)) do
     redis.call('ZREM', K('delayed'), gid)
-    local v = redis.call('HMGET', K('task:' .. gid), 'state', 'feature', 'priority')
+    local v = redis.call('HMGET', K('task:' .. gid), 'state', 'feature', 'priority', 'route')
     if v[1] == 'retrying' then
       transition(gid, v[2], 'retrying', 'ready', nil, {'reason', 'backoff over'})
-      enqueue_ready(gid, v[3])
+      enqueue_ready(gid, v[4], v[3])
       promoted = promoted + 1
     end
   end

@@ -45,7 +45,7 @@ local function lose(gid, reason)
     return 'dead'
   end
   transition(gid, t.feature, t.state, 'ready', {'token', '', 'worker', ''}, {'reason', reason, 'worker', t.worker})
-  enqueue_ready(gid, t.priority)
+  enqueue_ready(gid, t.route, t.priority)
   admit_front(gid)
   return 'requeued'
 end
