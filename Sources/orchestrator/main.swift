@@ -1,1 +1,1 @@
-Orchestrator.main()
+Orchestrator.main(Orchestrator.rewritingControlFlags(Array(CommandLine.arguments.dropFirst())))

@@ -67,3 +67,55 @@ final class CLIErrorTests: XCTestCase {
         XCTAssertTrue(o2.contains("already submitted"), o2)
     }
 }
+
+final class CLIHistoryTests: XCTestCase {
+    /// After a run with a failure, the read commands show what happened: `failures`, `queue`,
+    /// `events --json`, `status --json`; `resolve` then revives the downstream task.
+    func testReadCommandsShowWhatHappened() throws {
+        let ws = try TestWorkspace(namespace: "cli-history")
+        _ = try TestRedis.fresh()
+        let plan = try ws.write("h.yaml", """
+            feature: hist
+            budget: 0
+            tasks:
+              - id: good
+                type: script
+                command: "echo fine"
+              - id: bad
+                type: script
+                command: "echo broken; exit 4"
+                retries: 0
+              - id: after
+                type: script
+                command: "true"
+                depends_on: [bad]
+            """)
+        XCTAssertEqual(try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env).0, 0)
+        let up = try CLIProcess(["up", "--workers", "1", "--exit-when-done"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(up.wait(timeout: 60), 0, up.stderr)
+
+        let (fc, failures, fe) = try CLIProcess.run(["failures"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(fc, 0, fe)
+        XCTAssertTrue(failures.contains("hist/bad") && failures.contains("exit 4"), failures)
+        XCTAssertTrue(failures.contains("hist/after") && failures.contains("upstream_failed"), failures)
+        let (_, queue, _) = try CLIProcess.run(["queue", "--status", "succeeded"] + ws.configArgs, env: ws.env)
+        XCTAssertTrue(queue.contains("hist/good") && !queue.contains("hist/bad"), queue)
+
+        let (_, events, _) = try CLIProcess.run(["events", "--json"] + ws.configArgs, env: ws.env)
+        let lines = events.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        XCTAssertFalse(lines.isEmpty)
+        XCTAssertTrue(lines.allSatisfy { $0 != nil }, "every line is one JSON object")
+        let types = lines.compactMap { $0?["type"] as? String }
+        XCTAssertTrue(types.contains("failed") && types.contains("upstream_failed") && types.contains("feature_submitted"), "\(types)")
+
+        let (_, status, _) = try CLIProcess.run(["status", "--json"] + ws.configArgs, env: ws.env)
+        let snap = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(status.utf8)) as? [String: Any])
+        XCTAssertEqual((snap["tasks"] as? [String: Int])?["failed"], 1)
+
+        let (rc, out, re) = try CLIProcess.run(["resolve", "hist/bad", "done", "--notes", "fixed by hand"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(rc, 0, re)
+        XCTAssertTrue(out.contains("hist/bad -> succeeded"), out)
+        let c = try ws.client()
+        XCTAssertEqual(try c.state(of: "hist/after"), "dispatched", "the resolved failure revives its dependent")
+    }
+}

@@ -4,6 +4,7 @@ import RedisKit
 import Scheduler
 import SwarmTestSupport
 import WorkerAgent
+import Synchronization
 import XCTest
 
 final class WorkerLoopTests: XCTestCase {
@@ -95,5 +96,30 @@ final class WorkerLoopTests: XCTestCase {
         XCTAssertLessThan(Monotonic.now() - start, 3)
         XCTAssertTrue(try EventReader(redis: redis, namespace: "wl2").read().contains { $0.type == "stale_refused" } == false,
                       "an abandoned run does not try to settle")
+    }
+
+    /// Above its memory limit a worker claims nothing and says so in an event; with
+    /// `idle_timeout` it exits on its own.
+    func testOverloadedWorkerStopsClaimingAndIdleWorkerExits() throws {
+        let redis = try TestRedis.fresh()
+        let client = try SchedulerClient(redis: redis, namespace: "wl3")
+        try client.configure(SchedulerSettings())
+        var config = SwarmConfig()
+        config.worker.heartbeatInterval = 0.1
+        config.worker.maxMemoryPercent = 0   // any host is "over" this
+        config.worker.idleTimeout = 1.5
+        let settings = try WorkerSettings(config: config, id: "wl-3", host: "testhost", environment: ["PATH": "/usr/bin:/bin"])
+        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "wl3")
+        let done = DispatchSemaphore(value: 0)
+        let exit = Mutex<WorkerExit?>(nil)
+        Thread { let r = try? worker.run(); exit.withLock { $0 = r }; done.signal() }.start()
+        _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl3",
+                              tasks: [TaskRecord(spec: spec("quick", "true"), repo: nil)])
+        XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "an idle worker exits after idle_timeout")
+        XCTAssertEqual(exit.withLock { $0 }, .idle)
+        XCTAssertEqual(try client.state(of: "w/quick"), "dispatched", "an overloaded worker claims nothing")
+        let events = try EventReader(redis: redis, namespace: "wl3").read()
+        XCTAssertTrue(events.contains { $0.type == "worker_overloaded" && $0.fields["worker"] == "wl-3" })
+        XCTAssertTrue(events.contains { $0.type == "worker_stopped" && $0.fields["worker"] == "wl-3" })
     }
 }

@@ -45,6 +45,7 @@ public final class WorkerLoop: Sendable {
     /// merely requested: a task still running needs its lease kept alive).
     private let heartbeatStop = Mutex(false)
     private let heartbeatDone = DispatchSemaphore(value: 0)
+    private let firstBeat = DispatchSemaphore(value: 0)
 
     private struct State {
         var task: StartedTask?
@@ -92,6 +93,9 @@ public final class WorkerLoop: Sendable {
         let hb = Thread { [self] in heartbeatLoop() }
         hb.name = "swarm-heartbeat"
         hb.start()
+        // Claim only once the first heartbeat has measured the host: an overloaded host must not
+        // take a task in the first moments.
+        _ = firstBeat.wait(timeout: .now() + 2)
         defer {
             stop()
             heartbeatStop.withLock { $0 = true }
@@ -230,6 +234,7 @@ public final class WorkerLoop: Sendable {
                     if let r = newRoutes { $0.routes = r }
                     if !owned, $0.task?.gid == task?.gid { $0.cancel?.cancel() }
                 }
+                if beats == 1 { firstBeat.signal() }
                 if !owned, let t = task { logger.warning("worker \(settings.id): lost the lease of \(t.gid); stopping it") }
             } catch SchedulerError.badState(let message) where message.contains("not registered") {
                 // Our record expired (or Redis lost it): stop the task we hold, whose lease is

@@ -8,35 +8,39 @@ struct Orchestrator: ParsableCommand {
         abstract: "Swarm: run swarms of AI coding agents and scripts over Redis.",
         discussion: """
         Quick start: `orchestrator demo` runs a small feature end to end on an embedded Redis.
-        Daemon: `orchestrator up --workers 4`; from any shell: `orchestrator --scale 8`, \
-        `orchestrator --status`, `orchestrator --drain`.
+        Daemon: `orchestrator up --workers 4`; then, from any shell:
+          orchestrator --scale N   set the number of local workers, wait until reached
+          orchestrator --drain     stop admission, finish running tasks, stop workers
+          orchestrator --status    print the status snapshot
+        (the same as the `scale`, `drain` and `status` subcommands).
         """,
         subcommands: [UpCommand.self, WorkerCommand.self, PlanCommand.self, SubmitCommand.self, StatusCommand.self,
                       EventsCommand.self, QueueCommand.self, ReviewCommand.self, FailuresCommand.self, ResolveCommand.self,
                       CancelCommand.self, ScaleCommand.self, DrainCommand.self, KillAllCommand.self, DemoCommand.self])
 
-    @OptionGroup var global: GlobalOptions
-
-    @Option(help: "Change the number of local workers of the running orchestrator(s) and wait until reached.")
-    var scale: Int?
-
-    @Flag(help: "Stop admission, let running tasks finish, stop the workers and print a final snapshot.")
-    var drain = false
-
-    @Flag(help: "Print the status snapshot.")
-    var status = false
-
-    func run() throws {
-        let ctx = try global.context()
-        if let n = scale { try Control.scale(ctx, to: n, timeout: 30) }
-        if drain { try Control.drain(ctx, timeout: 600) }
-        if status {
-            let c = try ctx.client()
-            let snap = try orFail { try Scheduler.StatusSnapshot.gather(c) }
-            print(StatusCommand.render(snap, workerTTL: Scheduler.SchedulerSettings(config: ctx.config).workerTTL))
+    /// `orchestrator --scale N`, `--drain` and `--status` are the subcommands `scale N`, `drain`
+    /// and `status` written as flags. They are rewritten before parsing, because as real flags of
+    /// the root command they would capture a subcommand's own `--status` (`queue --status S`).
+    static func rewritingControlFlags(_ args: [String]) -> [String] {
+        let subcommands = Set(configuration.subcommands.map { $0._commandName } + ["help"])
+        guard let first = args.first, !subcommands.contains(first) else { return args }
+        var rest = args
+        for (i, a) in rest.enumerated() {
+            switch a {
+            case "--status", "--drain":
+                rest.remove(at: i)
+                return [String(a.dropFirst(2))] + rest
+            case "--scale" where i + 1 < rest.count:
+                let n = rest[i + 1]
+                rest.removeSubrange(i...(i + 1))
+                return ["scale", n] + rest
+            case _ where a.hasPrefix("--scale="):
+                rest.remove(at: i)
+                return ["scale", String(a.dropFirst("--scale=".count))] + rest
+            default:
+                continue
+            }
         }
-        if scale == nil && !drain && !status { print(Orchestrator.helpMessage()) }
+        return args
     }
 }
-
-import Scheduler
