@@ -24,15 +24,9 @@ struct ContentionScenario: Scenario {
         var rate = Sample()
         var worstWindow = 0
         for run in 1...ctx.runs {
-            let ns = try ctx.freshNamespace("ct")
-            let client = try ctx.client(ns, settings: settings)
-            let poller = try ctx.connection()
-            let loop = SchedulerLoop(url: ctx.url, namespace: ns, maxSleep: 1)
-            loop.start()
-            let fleet = WorkerFleet(ctx, namespace: ns)
-            defer { fleet.stopAll(); loop.stop() }
-            try fleet.spawn(Self.workers)
-            try fleet.waitRegistered(Self.workers, redis: poller)
+            let stage = try Stage(ctx, prefix: "ct", workers: Self.workers, settings: settings)
+            defer { stage.stop() }
+            let (client, poller) = (stage.client, stage.poller)
             let fid = "ct\(run)"
             let tasks = (0..<n).map {
                 NoopTasks.record(feature: fid, id: "t\($0)", type: "contend", artifacts: ["shared/a\($0 % Self.artifacts).txt"], budget: Self.estimate)

@@ -17,15 +17,9 @@ struct DagScenario: Scenario {
         result.notes.append(crossCheck())
         for (layers, width) in shapes {
             let dag = LayeredDag(layers: layers, width: width, seed: 42)
-            let ns = try ctx.freshNamespace("dag")
-            let client = try ctx.client(ns)
-            let poller = try ctx.connection()
-            let loop = SchedulerLoop(url: ctx.url, namespace: ns, maxSleep: 1)
-            loop.start()
-            let fleet = WorkerFleet(ctx, namespace: ns)
-            defer { fleet.stopAll(); loop.stop() }
-            try fleet.spawn(Self.workers)
-            try fleet.waitRegistered(Self.workers, redis: poller)
+            let stage = try Stage(ctx, prefix: "dag", workers: Self.workers)
+            defer { stage.stop() }
+            let (client, poller) = (stage.client, stage.poller)
             _ = try submitAndWait(client, poller: poller, feature: "warmup", tasks: NoopTasks.independent(feature: "warmup", count: 200))
             var wall = Sample(), perTask = Sample(), submit = Sample()
             for run in 1...ctx.runs {

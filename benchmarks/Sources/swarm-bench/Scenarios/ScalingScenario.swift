@@ -12,15 +12,9 @@ struct ScalingScenario: Scenario {
         var result = ScenarioResult(name: name, setup: "\(sizes.map(String.init).joined(separator: ", ")) no-op tasks, \(Self.workers) worker processes; "
             + "\(ctx.runs) runs per size (1 at 100,000); CONFIG RESETSTAT before each run");
         for n in sizes {
-            let ns = try ctx.freshNamespace("sc")
-            let client = try ctx.client(ns)
-            let poller = try ctx.connection()
-            let loop = SchedulerLoop(url: ctx.url, namespace: ns, maxSleep: 1)
-            loop.start()
-            let fleet = WorkerFleet(ctx, namespace: ns)
-            defer { fleet.stopAll(); loop.stop() }
-            try fleet.spawn(Self.workers)
-            try fleet.waitRegistered(Self.workers, redis: poller)
+            let stage = try Stage(ctx, prefix: "sc", workers: Self.workers)
+            defer { stage.stop() }
+            let (client, poller) = (stage.client, stage.poller)
             var cost = Sample(), commands = Sample(), fcalls = Sample()
             var top: [(String, Int)] = []
             for run in 1...(n >= 100_000 ? 1 : ctx.runs) {

@@ -13,15 +13,9 @@ struct ThroughputScenario: Scenario {
             + "\(fleets.map(String.init).joined(separator: ", ")) `orchestrator worker` processes; scheduler loop in the harness; "
             + "\(ctx.runs) runs after a 500-task warm-up")
         for w in fleets {
-            let ns = try ctx.freshNamespace("tp")
-            let client = try ctx.client(ns)
-            let poller = try ctx.connection()
-            let loop = SchedulerLoop(url: ctx.url, namespace: ns, maxSleep: 1)
-            loop.start()
-            let fleet = WorkerFleet(ctx, namespace: ns)
-            defer { fleet.stopAll(); loop.stop() }
-            try fleet.spawn(w)
-            try fleet.waitRegistered(w, redis: poller)
+            let stage = try Stage(ctx, prefix: "tp", workers: w)
+            defer { stage.stop() }
+            let (client, poller) = (stage.client, stage.poller)
             _ = try submitAndWait(client, poller: poller, feature: "warmup", tasks: NoopTasks.independent(feature: "warmup", count: 500))
             var enqueue = Sample(), e2e = Sample()
             for run in 1...ctx.runs {
