@@ -70,6 +70,6 @@ public struct Keys: Sendable, Equatable {
     public var stats: String { prefix + "stats" }
     /// Wake-up list of the scheduler loop.
     public var wake: String { prefix + "wake" }
-    /// Fencing token sequence.
-    public var tokenSequence: String { prefix + "token_seq" }
+    /// Counter that makes the config version unique when a submit adds a route.
+    public var routeEpoch: String { prefix + "route_epoch" }
 }

@@ -10,7 +10,9 @@ local P, NOW, C
 -- a call that moves a task ready -> dispatched -> running then nets out to two HINCRBYs.
 local STATS = {}
 -- Settings per namespace, cached across calls in the library's Lua state and re-read only when
--- `config_version` changes (`configure` bumps it): one GET per call instead of an HGETALL.
+-- `config_version` changes: one GET per call instead of an HGETALL. `configure`, the draining
+-- switch and a submit that adds a route all set a new version. Besides the `config` hash the
+-- cache holds the draining flag (C['@draining']) and the route list (C['@routes']).
 local CONFIG_CACHE = {}
 local function K(name) return P .. name end
 
@@ -28,7 +30,20 @@ local function begin(keys)
   local raw = redis.call('HGETALL', K('config'))
   C = {}
   for i = 1, #raw, 2 do C[raw[i]] = raw[i + 1] end
+  C['@draining'] = redis.call('HGET', K('control'), 'draining') == '1'
+  C['@routes'] = redis.call('SMEMBERS', K('routes'))
   CONFIG_CACHE[P] = {version = version, values = C}
+end
+
+-- Records a route the first time a task uses it, keeping every cached copy of the route list
+-- right (a new version makes other namespaces' callers re-read; this call updates its own).
+local function add_route(route)
+  if redis.call('SADD', K('routes'), route) == 1 then
+    local version = 'r' .. NOW .. '-' .. redis.call('INCR', K('route_epoch'))
+    redis.call('SET', K('config_version'), version)
+    table.insert(C['@routes'], route)
+    CONFIG_CACHE[P] = {version = version, values = C}
+  end
 end
 
 local function cnum(name, default)
@@ -162,7 +177,7 @@ end
 -- ---------------------------------------------------------------- releasing what a task held
 -- Frees locks, the type's concurrency slot, the lease and the budget reservation of a
 -- dispatched or running task; adds `usage` tokens to the feature's used count.
-local function release(gid, t, usage)
+local function release(gid, t, usage, owner_known)
   release_locks(gid, split(t.artifacts, '\n'))
   redis.call('DECR', K('running:' .. t.type))
   redis.call('ZREM', K('leases'), gid)
@@ -171,13 +186,14 @@ local function release(gid, t, usage)
   if est > 0 then redis.call('HINCRBY', b, 'reserved', -est) end
   if usage and usage > 0 then redis.call('HINCRBY', b, 'used', usage) end
   -- Only if the worker still runs this task: an old attempt's worker may have moved on.
-  if t.worker and t.worker ~= '' and redis.call('HGET', K('worker:' .. t.worker), 'task') == gid then
+  -- (`owner_known`: the caller is that worker, reporting with the current token.)
+  if t.worker and t.worker ~= '' and (owner_known or redis.call('HGET', K('worker:' .. t.worker), 'task') == gid) then
     redis.call('HSET', K('worker:' .. t.worker), 'task', '', 'state', 'idle')
   end
 end
 
 local TASK_FIELDS = {'state', 'type', 'feature', 'route', 'artifacts', 'budget', 'priority',
-                     'attempt', 'token', 'worker', 'retries', 'failures', 'lost', 'deps', 'defer'}
+                     'attempt', 'token', 'worker', 'retries', 'failures', 'lost', 'deps', 'defer', 'blimit'}
 
 local function load_task(gid)
   local v = redis.call('HMGET', K('task:' .. gid), unpack(TASK_FIELDS))

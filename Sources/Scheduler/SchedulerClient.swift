@@ -82,8 +82,14 @@ public final class SchedulerClient {
 
     /// Sets the draining flag: while set, nothing is admitted.
     public func setDraining(_ on: Bool) throws(SchedulerError) {
-        try run("HSET", keys.control, "draining", on ? "1" : "0")
-        try wake()
+        // A new config version makes the functions re-read the flag they cache.
+        do {
+            _ = try redis.pipeline([RedisCommand("MULTI"), RedisCommand("HSET", keys.control, "draining", on ? "1" : "0"),
+                                    RedisCommand("SET", keys.configVersion, UUID().uuidString), RedisCommand("EXEC"),
+                                    RedisCommand("RPUSH", keys.wake, "1")])
+        } catch {
+            throw SchedulerError(error)
+        }
     }
 
     /// Sets the desired number of local workers of running orchestrators.

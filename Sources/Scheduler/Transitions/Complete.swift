@@ -19,18 +19,23 @@ register('complete', function(keys, args)
   local gid, token, worker, usage = args[1], args[2], args[3], tonumber(args[4]) or 0
   local t, why = fenced(gid, token, worker, 'complete')
   if not t then return {0, why} end
-  release(gid, t, usage)
-  redis.call('HSET', K('task:' .. gid), 'usage', usage, 'result', args[5] or '', 'finished', NOW)
-  local b = redis.call('HMGET', K('budget:' .. t.feature), 'limit', 'used')
-  local limit, used = tonumber(b[1]) or 0, tonumber(b[2]) or 0
+  release(gid, t, usage, true)
+  local settled = {'usage', usage, 'result', args[5] or '', 'finished', NOW}
+  local limit, used = 0, 0
+  if usage > 0 then -- only real usage can push the feature past its budget
+    local b = redis.call('HMGET', K('budget:' .. t.feature), 'limit', 'used')
+    limit, used = tonumber(b[1]) or 0, tonumber(b[2]) or 0
+  end
   local state = 'succeeded'
   if limit > 0 and used > limit then
     state = 'needs_human'
     local reason = 'budget exhausted: feature used ' .. used .. ' of ' .. limit .. ' tokens'
-    transition(gid, t.feature, 'running', 'needs_human', {'reason', reason}, {'reason', reason, 'usage', usage, 'worker', worker})
+    table.insert(settled, 'reason')
+    table.insert(settled, reason)
+    transition(gid, t.feature, 'running', 'needs_human', settled, {'reason', reason, 'usage', usage, 'worker', worker})
     redis.call('ZADD', K('human'), NOW, gid)
   else
-    transition(gid, t.feature, 'running', 'succeeded', nil, {'usage', usage, 'worker', worker, 'attempt', t.attempt})
+    transition(gid, t.feature, 'running', 'succeeded', settled, {'usage', usage, 'worker', worker, 'attempt', t.attempt})
     on_success(gid, t)
   end
   dispatch_pass(cnum('inline_dispatch', 8), cnum('inline_scan', 64))

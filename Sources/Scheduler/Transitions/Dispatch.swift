@@ -55,7 +55,8 @@ local function try_admit(gid, ctx)
   end
   local est = tonumber(t.budget) or 0
   local b = K('budget:' .. t.feature)
-  do
+  -- `blimit` is the feature's budget, copied onto each task at submit: none means no check.
+  if est > 0 or (tonumber(t.blimit) or 1) > 0 then
     local v = redis.call('HMGET', b, 'limit', 'reserved', 'used')
     local limit, reserved, used = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0
     if limit > 0 and (reserved + used + est > limit or used >= limit) then
@@ -94,10 +95,10 @@ end
 -- always last), looking at most at `scan` candidates of each route and skipping routes whose
 -- queue is full. Returns admitted and the shortest rate-limit wait seen.
 local function dispatch_pass(limit, scan)
-  if redis.call('HGET', K('control'), 'draining') == '1' then return 0, 0 end
+  if C['@draining'] then return 0, 0 end
   local ctx = {full = {}, live = {}, depth = cnum('queue_depth', 32), lease = cnum('dispatch_lease', 10000),
                worker_ttl = cnum('worker_ttl', 10000)}
-  local routes = redis.call('SMEMBERS', K('routes'))
+  local routes = C['@routes']
   local admitted, min_wait = 0, 0
   local first = #routes > 0 and (NOW % #routes) or 0
   for i = 1, #routes do
@@ -130,7 +131,7 @@ end
 -- Admits one task at the head of its route queue, past the depth limit (all other checks
 -- hold). Used for tasks whose worker died, so they run again at once.
 local function admit_front(gid)
-  if redis.call('HGET', K('control'), 'draining') == '1' then return false end
+  if C['@draining'] then return false end
   local ctx = {full = {}, live = {}, depth = 0, front = true, route = '', lease = cnum('dispatch_lease', 10000),
                worker_ttl = cnum('worker_ttl', 10000)}
   return try_admit(gid, ctx) == 'admitted'

@@ -17,7 +17,7 @@ register('fail', function(keys, args)
   local usage, unit = tonumber(args[6]) or 0, tonumber(args[7]) or 0.5
   local t, why = fenced(gid, token, worker, 'fail')
   if not t then return {0, why} end
-  release(gid, t, usage)
+  release(gid, t, usage, true)
   redis.call('HSET', K('task:' .. gid), 'usage', usage, 'error', reason, 'output', args[8] or '', 'finished', NOW)
   local state, delay = '', 0
   if kind == 'human' then

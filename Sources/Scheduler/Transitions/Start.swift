@@ -19,7 +19,9 @@ local function start_item(item, worker)
   if t.state ~= 'dispatched' or t.attempt ~= attempt then
     return {0, 'task is ' .. t.state .. ' at attempt ' .. t.attempt}
   end
-  local token = redis.call('INCR', K('token_seq'))
+  -- The fencing token is the attempt number: it grows with every dispatch of the task, and an
+  -- attempt starts at most once (only a `dispatched` task at that attempt starts).
+  local token = tonumber(attempt)
   redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
   redis.call('HSET', K('worker:' .. worker), 'task', gid, 'state', 'working', 'task_started', NOW)
   transition(gid, t.feature, 'dispatched', 'running',

@@ -37,6 +37,7 @@ end)
 
 register('submit_tasks', function(keys, args)
   local fid = args[1]
+  local blimit = redis.call('HGET', K('feature:' .. fid), 'budget') or '0'
   local created, skipped = 0, 0
   local i = 2
   while i + 8 <= #args do
@@ -62,10 +63,10 @@ register('submit_tasks', function(keys, args)
       end
       redis.call('HSET', tkey, 'feature', fid, 'type', ttype, 'route', route, 'priority', priority,
                  'budget', budget, 'retries', retries, 'deps', deps, 'artifacts', artifacts, 'spec', spec,
-                 'attempt', 0, 'failures', 0, 'lost', 0, 'created', NOW)
+                 'attempt', 0, 'failures', 0, 'lost', 0, 'created', NOW, 'blimit', blimit)
       redis.call('SET', K('deps:' .. gid), unmet)
       redis.call('SADD', K('feature_tasks:' .. fid), gid)
-      redis.call('SADD', K('routes'), route)
+      add_route(route)
       if broken then
         transition(gid, fid, '', 'upstream_failed', nil, {'reason', 'dependency ' .. broken .. ' failed'})
       elseif unmet == 0 then

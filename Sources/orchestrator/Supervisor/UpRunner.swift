@@ -33,7 +33,8 @@ final class UpRunner {
         client = c
         try orFail {
             try c.configure(SchedulerSettings(config: ctx.config))
-            try c.redis.send("HSET", c.keys.control, "draining", "0", "desired_workers", workers, "orchestrator:" + instance, Date().timeIntervalSince1970)
+            try c.setDraining(false)
+            try c.redis.send("HSET", c.keys.control, "desired_workers", workers, "orchestrator:" + instance, Date().timeIntervalSince1970)
         }
         let o = ctx.config.orchestrator
         let loop = SchedulerLoop(url: ctx.url, options: ctx.options, namespace: ctx.namespace, maxSleep: o.tick, batch: o.dispatchBatch)
