@@ -206,7 +206,8 @@ public final class WorkerLoop: Sendable {
     private func heartbeatLoop() {
         defer { heartbeatDone.signal() }
         var client: SchedulerClient?
-        var sampler = HostLoadSampler()
+        // A short first window: claiming waits for this first measurement.
+        var sampler = HostLoadSampler(initialWindow: 0.01)
         var beats = 0
         while !heartbeatStop.withLock({ $0 }) {
             let start = Monotonic.now()
