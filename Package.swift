@@ -21,6 +21,8 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // fork + prctl + exec: parent-death signals and subreapers, which posix_spawn cannot set.
+        .target(name: "CProcessControl"),
         .target(name: "RedisKit", dependencies: [
             "CHiredis",
             .product(name: "Logging", package: "swift-log"),
@@ -33,11 +35,11 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "WorkerAgent", dependencies: [
-            "Scheduler", "RedisKit", "Planner",
+            "Scheduler", "RedisKit", "Planner", "CProcessControl",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "orchestrator", dependencies: [
-            "WorkerAgent", "Scheduler", "Planner", "RedisKit",
+            "WorkerAgent", "Scheduler", "Planner", "RedisKit", "CProcessControl",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

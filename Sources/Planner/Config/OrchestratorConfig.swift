@@ -1,3 +1,4 @@
+import Foundation
 
 /// Scheduler and supervisor settings (`orchestrator:` in config.yaml). Durations are seconds.
 public struct OrchestratorConfig: Sendable, Equatable {
@@ -33,6 +34,14 @@ public struct OrchestratorConfig: Sendable, Equatable {
     public var ledgerPath: String = ".swarm/ledger.sqlite"
     /// Directory for local state (embedded redis data, pid files).
     public var stateDir: String = ".swarm"
+    /// Most worker processes one `up` runs, whatever `--workers`, `--scale` or the control hash
+    /// ask for. The default, 4 × the cores, leaves room for workers that mostly wait on an agent's
+    /// API while keeping a typo (`desired_workers 100000`) from exhausting the host's processes
+    /// and memory.
+    public var maxWorkers: Int = OrchestratorConfig.defaultMaxWorkers
+
+    /// 4 × the cores this host has.
+    public static var defaultMaxWorkers: Int { 4 * max(1, ProcessInfo.processInfo.activeProcessorCount) }
 
     /// The defaults.
     public init() {}
@@ -42,7 +51,7 @@ extension OrchestratorConfig {
     static let keys = ["dispatch_batch", "queue_depth", "dispatch_lease", "run_lease", "priority_aging",
                        "events_maxlen", "retry_base", "retry_max", "retry_jitter", "tick",
                        "respawn_backoff_base", "respawn_backoff_max", "crash_loop_window",
-                       "crash_loop_threshold", "ledger_path", "state_dir"]
+                       "crash_loop_threshold", "ledger_path", "state_dir", "max_workers"]
 
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
@@ -66,6 +75,7 @@ extension OrchestratorConfig {
             case "crash_loop_threshold": crashLoopThreshold = reader.int(value, path: key, in: 1...Int.max) ?? crashLoopThreshold
             case "ledger_path": ledgerPath = reader.requiredString(value, path: key) ?? ledgerPath
             case "state_dir": stateDir = reader.requiredString(value, path: key) ?? stateDir
+            case "max_workers": maxWorkers = reader.int(value, path: key, in: 1...100_000) ?? maxWorkers
             default: break
             }
         }

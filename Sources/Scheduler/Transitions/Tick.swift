@@ -25,7 +25,7 @@ register('tick', function(keys, args)
   end
   local ttl = cnum('worker_ttl', 10000)
   for _, w in ipairs(redis.call('ZRANGEBYSCORE', K('workers'), '-inf', NOW - ttl, 'LIMIT', 0, limit)) do
-    worker_gone(w, 'missed heartbeats for ' .. ttl .. ' ms')
+    worker_gone(w, 'missed heartbeats for ' .. ttl .. ' ms', true)
     dead = dead + 1
   end
   local admitted, wait = dispatch_pass(tonumber(args[2]) or 256, tonumber(args[3]) or 1024)

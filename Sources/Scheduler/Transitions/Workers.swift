@@ -50,13 +50,19 @@ local function lose(gid, reason)
   return 'requeued'
 end
 
-local function worker_gone(worker, reason)
+-- `silent`: the worker only stopped heartbeating (it may be alive, cut off, on another host,
+-- with its task still running): its task keeps its lease and is requeued only when the lease
+-- expires, by which time a worker that cannot renew it has killed the task itself. A worker
+-- whose death was seen (its supervisor reaped it and killed its task's group) loses it at once.
+local function worker_gone(worker, reason, silent)
   local w = redis.call('HMGET', K('worker:' .. worker), 'task', 'routes', 'state')
   if not w[3] then return 0 end -- never registered: nothing to requeue, no phantom record
   local requeued = 0
   if w[1] and w[1] ~= '' then
     local tw = redis.call('HGET', K('task:' .. w[1]), 'worker')
-    if tw == worker and lose(w[1], 'worker ' .. worker .. ' ' .. reason) == 'requeued' then requeued = 1 end
+    local lease = tonumber(redis.call('ZSCORE', K('leases'), w[1]))
+    local leased = silent and lease and lease > NOW
+    if tw == worker and not leased and lose(w[1], 'worker ' .. worker .. ' ' .. reason) == 'requeued' then requeued = 1 end
   end
   redis.call('ZREM', K('workers'), worker)
   for _, r in ipairs(split(w[2] or '', '\n')) do redis.call('ZREM', K('route_workers:' .. r), worker) end
@@ -108,6 +114,9 @@ register('heartbeat', function(keys, args)
   local t = redis.call('HMGET', K('task:' .. gid), 'state', 'token')
   if t[1] ~= 'running' or t[2] ~= token then return 0 end
   redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
+  -- A worker that rejoined while its lease held still runs the task: say so again, so its
+  -- supervisor can requeue the task at once if it dies now.
+  if redis.call('HGET', wkey, 'task') ~= gid then redis.call('HSET', wkey, 'task', gid, 'state', 'working') end
   return 1
 end)
 

@@ -50,7 +50,7 @@ public struct TaskRun: Sendable {
         env["SWARM_WORKER"] = settings.id
         let context = ExecutionContext(workingDirectory: spec.cwd, environment: env, timeout: spec.timeout > 0 ? spec.timeout : nil,
                                        killGracePeriod: settings.killGrace, limits: settings.limits, maxOutputBytes: settings.maxOutputBytes)
-        let runner = ProcessRunner(redactor: settings.redactor)
+        let runner = ProcessRunner(redactor: settings.redactor, groupRecord: settings.taskGroupFile.map(TaskGroupRecord.init(path:)))
         let result: ExecutionResult
         do {
             result = try Executor(runner: runner).execute(kind, context: context, cancellation: cancellation, onOutput: onOutput)

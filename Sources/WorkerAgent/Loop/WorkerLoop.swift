@@ -53,6 +53,9 @@ public final class WorkerLoop: Sendable {
         var routes: [String] = []
         var overloaded = false
         var routesChanged = false
+        /// When the running task's lease was last renewed (monotonic time the renewing call was
+        /// sent, so never later than Redis's own clock started the new lease).
+        var renewed = 0.0
     }
 
     /// Creates a worker; `run()` starts it.
@@ -75,6 +78,13 @@ public final class WorkerLoop: Sendable {
         state.withLock { $0.cancel?.cancel() }
     }
 
+    /// Stops now without grace: the task's process group gets SIGKILL at once. For a worker
+    /// whose supervisor died: nobody is left to kill the group later.
+    public func abandonNow() {
+        stop()
+        state.withLock { $0.cancel?.cancelNow() }
+    }
+
     private var stopping: Bool { stopFlag.withLock { $0 } }
 
     /// Runs until stopped or idle; throws when Redis stays unreachable.
@@ -93,6 +103,18 @@ public final class WorkerLoop: Sendable {
         let hb = Thread { [self] in heartbeatLoop() }
         hb.name = "swarm-heartbeat"
         hb.start()
+        let fence = LeaseFence(lease: Self.runLease(client), check: { [self] in leaseAge() }, kill: { [self] age in
+            let killed = state.withLock { s -> String? in
+                guard let t = s.task, let c = s.cancel, !c.isHard else { return nil }
+                c.cancelNow()
+                return t.gid
+            }
+            if let gid = killed {
+                logger.warning("worker \(settings.id): no lease renewal for \(String(format: "%.1f", age)) s; killed the process group of \(gid) before its lease can expire")
+            }
+        })
+        fence.start()
+        defer { fence.stop() }
         // Claim only once the first heartbeat has measured the host: an overloaded host must not
         // take a task in the first moments.
         _ = firstBeat.wait(timeout: .now() + 2)
@@ -115,7 +137,9 @@ public final class WorkerLoop: Sendable {
             do {
                 let claimed: StartedTask?
                 if let n = next { claimed = n } else {
+                    let sent = Monotonic.now()
                     claimed = try client.claim(worker: settings.id, routes: currentRoutes, blockSeconds: settings.claimBlock)
+                    state.withLock { $0.renewed = sent }
                 }
                 next = nil
                 guard let task = claimed else { continue }
@@ -181,9 +205,10 @@ public final class WorkerLoop: Sendable {
             do {
                 switch outcome {
                 case let .succeeded(tokens, result):
+                    let sent = Monotonic.now()
                     let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result,
                                                             routes: wantNext ? nextRoutes : [])
-                    if let n = reply.next { state.withLock { $0.task = n } }
+                    if let n = reply.next { state.withLock { $0.task = n; $0.renewed = sent } }
                     return reply.next
                 case let .failed(kind, reason, tokens, output):
                     try client.fail(task, worker: settings.id, kind: kind, reason: reason, tokensUsed: tokens, output: output)
@@ -201,6 +226,17 @@ public final class WorkerLoop: Sendable {
                 sleepSeconds(delay)
             }
         }
+    }
+
+    /// Seconds since the running task's lease was last renewed; nil when no task runs.
+    private func leaseAge() -> Double? {
+        state.withLock { s in s.task == nil || s.cancel == nil ? nil : Monotonic.now() - s.renewed }
+    }
+
+    /// The namespace's run lease (seconds), as `up` configured it.
+    private static func runLease(_ client: SchedulerClient) -> Double {
+        let ms = (try? client.redis.send("HGET", client.keys.config, "run_lease"))?.string.flatMap(Double.init)
+        return (ms ?? 15_000) / 1000
     }
 
     private func heartbeatLoop() {
@@ -229,11 +265,14 @@ public final class WorkerLoop: Sendable {
                     if fresh != state.withLock({ $0.routes }) { newRoutes = fresh }
                 }
                 let task = state.withLock { $0.task }
+                let sent = Monotonic.now()
                 let owned = try c.heartbeat(worker: settings.id, task: task, load: report, routes: newRoutes)
                 state.withLock {
                     $0.overloaded = report.overloaded
                     if let r = newRoutes { $0.routes = r }
-                    if !owned, $0.task?.gid == task?.gid { $0.cancel?.cancel() }
+                    if owned, task != nil, $0.task?.gid == task?.gid { $0.renewed = max($0.renewed, sent) }
+                    // Someone else may run it already: no grace.
+                    if !owned, $0.task?.gid == task?.gid { $0.cancel?.cancelNow() }
                 }
                 if beats == 1 { firstBeat.signal() }
                 if !owned, let t = task { logger.warning("worker \(settings.id): lost the lease of \(t.gid); stopping it") }
@@ -241,7 +280,7 @@ public final class WorkerLoop: Sendable {
                 // Our record expired (or Redis lost it): stop the task we hold, whose lease is
                 // gone with it, and register again.
                 logger.warning("worker \(settings.id): \(message); registering again")
-                state.withLock { $0.cancel?.cancel() }
+                state.withLock { $0.cancel?.cancelNow() }
                 if let c = client {
                     let routes = state.withLock { $0.routes }
                     _ = try? c.register(WorkerRegistration(id: settings.id, host: settings.host, pid: Int(getpid()),

@@ -36,6 +36,9 @@ public struct WorkerSettings: Sendable {
     public var claimBlock: Double = 1
     /// Environment given to tasks.
     public var environment: [String: String]
+    /// File where the running task's process group is recorded (set by `up`, which kills that
+    /// group if this worker dies); nil for none.
+    public var taskGroupFile: String?
 
     /// Settings from config, for a worker with id `id` on `host`.
     public init(config: SwarmConfig, id: String, host: String = Capabilities.hostName(), extraCapabilities: [String] = [],

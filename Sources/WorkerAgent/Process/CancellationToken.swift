@@ -1,15 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// Cancels runs from another thread, for instance when the worker drains or loses its lease.
 ///
 /// Cancellation is sticky: once ``cancel()`` is called, every run given this token (now or
 /// later) kills its process group. It is a self-pipe, so a blocked ``ProcessRunner`` wakes
-/// at once, and it holds no mutable state, hence plain `Sendable`.
+/// at once; its one flag is atomic, hence plain `Sendable`.
 public final class CancellationToken: Sendable {
     private let readFD: Int32
     private let writeFD: Int32
+    private let hard = Atomic<Bool>(false)
 
     /// Creates a token.
     /// - Throws: ``ProcessRunnerError/pipeFailed(errno:)`` when the process is out of descriptors.
@@ -30,6 +32,16 @@ public final class CancellationToken: Sendable {
         // A full pipe (EAGAIN) means it is already cancelled.
         _ = write(writeFD, &byte, 1)
     }
+
+    /// Requests cancellation without grace: the process group gets SIGKILL at once (a worker
+    /// that lost its lease must have its task dead before the lease can expire).
+    public func cancelNow() {
+        hard.store(true, ordering: .sequentiallyConsistent)
+        cancel()
+    }
+
+    /// Whether ``cancelNow()`` has been called.
+    public var isHard: Bool { hard.load(ordering: .sequentiallyConsistent) }
 
     /// Whether ``cancel()`` has been called.
     public var isCancelled: Bool { wait(timeout: 0) }

@@ -15,11 +15,15 @@ public struct ProcessRunner: Sendable {
     /// After the process exits, how long to keep reading pipes still held open by
     /// descendants that left its process group.
     public var drainTimeout: Double
+    /// Where the running process group is recorded while it lives (a worker's record, which its
+    /// supervisor reads if the worker dies); nil for none.
+    public var groupRecord: TaskGroupRecord?
 
     /// Creates a runner.
-    public init(redactor: Redactor, drainTimeout: Double = 0.5) {
+    public init(redactor: Redactor, drainTimeout: Double = 0.5, groupRecord: TaskGroupRecord? = nil) {
         self.redactor = redactor
         self.drainTimeout = drainTimeout
+        self.groupRecord = groupRecord
     }
 
     /// Runs `request` and waits for it to end.
@@ -38,10 +42,13 @@ public struct ProcessRunner: Sendable {
     ) throws(ProcessRunnerError) -> ProcessResult {
         let clock = ContinuousClock()
         let start = clock.now
-        let child = try Spawner.spawn(request)
+        let child = try Spawner.spawn(request, groupRecord: groupRecord)
         var session = RunSession(
             child: child, request: request, redactor: redactor, drainTimeout: drainTimeout,
             cancellation: cancellation, onOutput: onOutput, clock: clock, start: start)
-        return session.wait()
+        let result = session.wait()
+        // The group was killed when its leader exited (RunSession), so the record can go.
+        groupRecord?.clear()
+        return result
     }
 }

@@ -86,6 +86,7 @@ struct RunSession {
                     if !cancelled && !exited {
                         cancelled = true
                         terminateGroup()
+                        checkDeadlines(now: elapsed())
                     }
                 default: break  // pidfd: handled by reapIfExited below
                 }
@@ -106,6 +107,7 @@ struct RunSession {
 
     private mutating func checkDeadlines(now: Double) {
         guard !exited else { return }
+        if cancelled, !killSent, cancellation?.isHard == true { killDeadline = now }
         if let deadline = termDeadline, now >= deadline, !timedOut, !cancelled {
             timedOut = true
             terminateGroup()
@@ -129,6 +131,8 @@ struct RunSession {
         }
         // Without a pidfd, exit is noticed by polling waitid every 10 ms.
         if !exited && pidFD < 0 { next = min(next ?? now + 0.01, now + 0.01) }
+        // A cancellation may still turn into a kill at once (cancelNow) during the grace period.
+        if !exited && cancelled && !killSent { next = min(next ?? now + 0.05, now + 0.05) }
         guard let wake = next else { return -1 }
         return Int32(clamping: Int64(((wake - now) * 1000).rounded(.up)).clamped(0, 60_000))
     }

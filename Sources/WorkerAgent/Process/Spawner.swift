@@ -9,16 +9,17 @@ struct SpawnedProcess {
     let stderrFD: Int32
 }
 
-/// Starts a process with `posix_spawn` in its own process group, with stdin from
-/// `/dev/null`, stdout and stderr on pipes, an explicit environment and default signal
-/// dispositions.
+/// Starts a process (fork + exec, see ``ForkExec``) in its own process group, with stdin from
+/// `/dev/null`, stdout and stderr on pipes, an explicit environment, default signal
+/// dispositions and SIGKILL as its parent-death signal; its group is recorded in
+/// `groupRecord` before it execs.
 enum Spawner {
     /// The util-linux `prlimit` program, used as a trampoline: it sets the limits on itself
     /// and then execs the command, so the limits are in force before the command's first
     /// instruction (calling prlimit(2) after spawning would race the child).
     static let prlimitTool = "/usr/bin/prlimit"
 
-    static func spawn(_ request: ProcessRequest) throws(ProcessRunnerError) -> SpawnedProcess {
+    static func spawn(_ request: ProcessRequest, groupRecord: TaskGroupRecord? = nil) throws(ProcessRunnerError) -> SpawnedProcess {
         guard let name = request.argv.first else { throw .emptyCommand }
         if let cwd = request.workingDirectory, !ExecutableLookup.isDirectory(cwd) {
             throw .workingDirectoryNotFound(path: cwd)
@@ -48,54 +49,28 @@ enum Spawner {
             close(out.read); close(out.write)
             throw error
         }
-        let outPipe = [out.read, out.write], errPipe = [err.read, err.write]
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        if let cwd = request.workingDirectory {
-            guard let addChdir = LinuxCalls.addChdir else {
-                close(outPipe[0]); close(outPipe[1]); close(errPipe[0]); close(errPipe[1])
-                throw .spawnFailed(program: name, errno: ENOSYS)
-            }
-            _ = cwd.withCString { addChdir(&actions, $0) }
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        var options = ForkExec.Options(path: program, argv: argv,
+                                       environment: request.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" },
+                                       workingDirectory: request.workingDirectory)
+        options.stdio = (devNull, out.write, err.write)
+        // The task dies with the thread that runs it (the worker's loop): a worker killed with
+        // SIGKILL cannot leave its task running beside the task's next attempt.
+        options.parentDeathSignal = SIGKILL
+        let pid: pid_t
+        do {
+            pid = try ForkExec.spawn(options) { pid in groupRecord?.record(pgid: pid) }
+        } catch {
+            close(out.read); close(out.write); close(err.read); close(err.write)
+            if devNull >= 0 { close(devNull) }
+            groupRecord?.clear()
+            throw .spawnFailed(program: name, errno: error.code)
         }
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setpgroup(&attributes, 0)  // pgid = pid
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        // Ignored signals survive exec: give the child default handling of the ones a
-        // host process commonly ignores or handles (SIGPIPE above all).
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM, SIGXCPU, SIGXFSZ] {
-            sigaddset(&defaults, signal)
-        }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(
-            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-
-        let cArgv = CStringArray(argv)
-        let cEnv = CStringArray(request.environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
-        var pid: pid_t = 0
-        let code = program.withCString { path in
-            posix_spawn(&pid, path, &actions, &attributes, cArgv.pointers, cEnv.pointers)
-        }
-        close(outPipe[1])
-        close(errPipe[1])
-        guard code == 0 else {
-            close(outPipe[0]); close(errPipe[0])
-            throw .spawnFailed(program: name, errno: code)
-        }
+        close(out.write)
+        close(err.write)
+        if devNull >= 0 { close(devNull) }
         if limitsAfterSpawn { applyLimits(request.limits, to: pid) }
-        return SpawnedProcess(pid: pid, stdoutFD: outPipe[0], stderrFD: errPipe[0])
+        return SpawnedProcess(pid: pid, stdoutFD: out.read, stderrFD: err.read)
     }
 
     /// Fallback when the `prlimit` tool is missing: set the limits on the running child.

@@ -17,7 +17,15 @@ enum Control {
         return try c.control().filter { $0.key.hasPrefix("orchestrator:") && now - (Double($0.value) ?? 0) < 5 }.count
     }
 
-    static func scale(_ ctx: Context, to n: Int, timeout: Double) throws {
+    static func scale(_ ctx: Context, to asked: Int, timeout: Double) throws {
+        guard asked >= 0 else {
+            printError("error: cannot scale to \(asked) workers; give a count of 0 or more")
+            throw ExitCode(2)
+        }
+        // `up` caps the count too (with its own config); capping here says so to the person asking.
+        let limit = ctx.config.orchestrator.maxWorkers
+        let n = min(asked, limit)
+        if asked > limit { print("orchestrator.max_workers is \(limit): scaling to \(limit) worker(s), not \(asked)") }
         let c = try ctx.client()
         try orFail { try c.setDesiredWorkers(n) }
         let ttl = SchedulerSettings(config: ctx.config).workerTTL

@@ -35,7 +35,7 @@ struct UpCommand: ParsableCommand {
         }
         defer { signals.cancel() }
         try up.start(workers: workers, workerExtraArguments: capability.isEmpty ? [] : ["--capability"] + capability)
-        printError("orchestrator up: namespace \(ctx.namespace), redis \(ctx.url), \(workers) worker(s)")
+        printError("orchestrator up: namespace \(ctx.namespace), redis \(ctx.url), \(min(max(workers, 0), ctx.config.orchestrator.maxWorkers)) worker(s)")
         while up.step(exitWhenIdle: exitWhenDone) { sleepSeconds(0.2) }
         let final = up.client.flatMap { try? StatusSnapshot.gather($0) }
         up.shutdown()

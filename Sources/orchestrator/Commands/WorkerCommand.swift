@@ -15,6 +15,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Worker id (default: host-pid-random).") var id: String?
     @Option(help: "Host name to report (default: this host's); it serves tasks targeted at m:HOST.") var host: String?
     @Option(parsing: .upToNextOption, help: "Extra capabilities (e.g. gpu docker).") var capability: [String] = []
+    @Option(help: .hidden) var taskGroupFile: String?
+    @Option(help: .hidden) var supervisorPid: Int32?
 
     func run() throws {
         let ctx = try global.context()
@@ -27,10 +29,17 @@ struct WorkerCommand: ParsableCommand {
             printError("error: invalid security.redact_patterns: \(error)")
             throw ExitCode(2)
         }
-        let loop = WorkerLoop(settings: settings, url: ctx.url, options: ctx.options, namespace: ctx.namespace)
+        var withRecord = settings
+        withRecord.taskGroupFile = taskGroupFile
+        let loop = WorkerLoop(settings: withRecord, url: ctx.url, options: ctx.options, namespace: ctx.namespace)
+        let supervisor = supervisorPid
         let signals = SignalWatcher([SIGTERM, SIGINT]) { count in
+            // `up` gives its workers SIGTERM as their parent-death signal: with `up` gone nobody
+            // would kill this task's group later, so kill it now and leave.
+            if let s = supervisor, getppid() != s { loop.abandonNow(); return }
             if count == 1 { loop.stop() } else { loop.stopNow() }
         }
+        if let s = supervisor, getppid() != s { loop.abandonNow() }
         defer { signals.cancel() }
         do {
             _ = try loop.run()

@@ -3,10 +3,15 @@ import Logging
 import RedisKit
 import Scheduler
 import Synchronization
+import WorkerAgent
 
-/// Keeps the local fleet of worker processes at the desired size: spawns them, notices a death
-/// at once (a thread blocked in `waitpid`, not missed heartbeats), requeues the dead worker's
-/// task immediately, respawns with capped backoff, and reports crash loops.
+/// Keeps the local fleet of worker processes at the desired size (never above `maxWorkers`):
+/// spawns them, notices a death at once (a thread polling `waitpid`, not missed heartbeats),
+/// kills the dead worker's task process group, then requeues its task, respawns with capped
+/// backoff, and reports crash loops.
+///
+/// Workers get SIGTERM as their parent-death signal (so they kill their task and leave when
+/// `up` dies) and record their task's process group in `groupDirectory`.
 final class Supervisor: Sendable {
     struct Child: Sendable {
         var id: String
@@ -33,9 +38,24 @@ final class Supervisor: Sendable {
     private let namespace: String
     private let logger: Logger
     private let exited = DispatchSemaphore(value: 0)
+    /// Hard cap on worker processes, stopping ones included.
+    let maxWorkers: Int
+    /// Where each worker records its running task's process group (`<worker id>.group`).
+    let groupDirectory: String
+    /// Called with the live fleet after every spawn and death (the pid file follows it).
+    private let onChange: @Sendable ([Child]) -> Void
+    /// Children of this process that are not workers and must not be reaped here (the
+    /// embedded redis-server, whose owner waits for it).
+    private let foreignChildren: @Sendable () -> Set<pid_t>
 
     init(executable: String, workerArguments: [String], backoff: Backoff, crashWindow: Double, crashThreshold: Int,
-         url: RedisURL, namespace: String, logger: Logger) {
+         url: RedisURL, namespace: String, logger: Logger, maxWorkers: Int, groupDirectory: String,
+         foreignChildren: @escaping @Sendable () -> Set<pid_t> = { [] },
+         onChange: @escaping @Sendable ([Child]) -> Void = { _ in }) {
+        self.maxWorkers = maxWorkers
+        self.groupDirectory = groupDirectory
+        self.foreignChildren = foreignChildren
+        self.onChange = onChange
         self.executable = executable
         self.workerArguments = workerArguments
         self.backoff = backoff
@@ -56,20 +76,36 @@ final class Supervisor: Sendable {
     /// Ids and pids of live children.
     var children: [Child] { state.withLock { Array($0.children.values) } }
 
-    /// Spawns or stops workers so `desired` are live. Spawns wait out the respawn backoff.
-    func reconcile(desired: Int) {
-        let (live, due) = state.withLock { s in (s.children.values.filter { !$0.stopping }.count, Monotonic.now() >= s.nextSpawnAt) }
-        if live < desired, due {
-            for _ in live..<desired { spawn() }
-        } else if live > desired {
+    /// The record of worker `id`'s task process group.
+    func groupRecord(_ id: String) -> TaskGroupRecord { TaskGroupRecord(path: groupDirectory + "/" + id + ".group") }
+
+    /// Spawns or stops workers so that `desired()` are live, never more than `maxWorkers`
+    /// processes in all. Spawns one at a time and asks `desired()` again after each (it re-reads
+    /// the control hash), so lowering the count or draining stops a long spawn at once. Spawns
+    /// wait out the respawn backoff.
+    func reconcile(desired: () -> Int) {
+        var want = min(desired(), maxWorkers)
+        while true {
+            let (live, all, due) = state.withLock { s in
+                (s.children.values.filter { !$0.stopping }.count, s.children.count, Monotonic.now() >= s.nextSpawnAt)
+            }
+            guard live < want, all < maxWorkers, due else { break }
+            guard spawn() else { break }
+            want = min(desired(), maxWorkers)
+        }
+        let live = running
+        if live > want {
             let extra = state.withLock { s -> [Child] in
-                let victims = s.children.values.filter { !$0.stopping }.sorted { $0.started > $1.started }.prefix(live - desired)
+                let victims = s.children.values.filter { !$0.stopping }.sorted { $0.started > $1.started }.prefix(live - want)
                 for v in victims { s.children[v.pid]?.stopping = true }
                 return Array(victims)
             }
             for c in extra { kill(c.pid, SIGTERM) }
         }
     }
+
+    /// Spawns or stops workers so `desired` are live (at most `maxWorkers`).
+    func reconcile(desired: Int) { reconcile(desired: { desired }) }
 
     /// Sends SIGTERM to every worker (they finish their task and exit).
     func stopAll() {
@@ -97,7 +133,15 @@ final class Supervisor: Sendable {
             sleepSeconds(0.02)
         }
         for c in all where state.withLock({ $0.children[c.pid] != nil }) { kill(c.pid, SIGKILL) }
-        for c in all { _ = try? client?.requeueWorker(c.id, reason: "stopped at once by the orchestrator") }
+        // Requeue only once no process of the task can still run.
+        let reaped = Monotonic.now() + 5
+        while Monotonic.now() < reaped && state.withLock({ s in all.contains { s.children[$0.pid] != nil } }) {
+            sleepSeconds(0.01)
+        }
+        for c in all {
+            groupRecord(c.id).killRecordedGroup()
+            _ = try? client?.requeueWorker(c.id, reason: "stopped at once by the orchestrator")
+        }
     }
 
     /// Waits until no child is left, up to `timeout` seconds; true if none is.
@@ -107,29 +151,53 @@ final class Supervisor: Sendable {
         return total == 0
     }
 
-    private func spawn() {
+    /// Starts one worker; false when it could not be started. Called on `up`'s main thread,
+    /// which lives as long as `up`: the workers' parent-death signal is tied to it.
+    @discardableResult
+    private func spawn() -> Bool {
         let id = WorkerID.make()
         let args = [executable, "worker", "--id", id] + workerArguments
-        var pid: pid_t = 0
-        var attrs = posix_spawnattr_t()
-        posix_spawnattr_init(&attrs)
-        defer { posix_spawnattr_destroy(&attrs) }
+            + ["--task-group-file", groupRecord(id).path, "--supervisor-pid", String(getpid())]
+        var options = ForkExec.Options(path: executable, argv: args,
+                                       environment: ProcessInfo.processInfo.environment.map { "\($0.key)=\($0.value)" })
         // Own process group: a Ctrl-C at the terminal reaches the orchestrator only, which
         // drains the workers in order.
-        posix_spawnattr_setflags(&attrs, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attrs, 0)
-        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        let rc = posix_spawn(&pid, executable, nil, &attrs, &cargs, environ)
-        guard rc == 0 else {
-            logger.error("cannot spawn a worker (\(executable)): \(String(cString: strerror(rc)))")
-            return
+        options.newProcessGroup = true
+        options.parentDeathSignal = SIGTERM
+        let pid: pid_t
+        do {
+            pid = try ForkExec.spawn(options) { pid in
+                state.withLock { $0.children[pid] = Child(id: id, pid: pid, started: Monotonic.now(), stopping: false) }
+            }
+        } catch {
+            logger.error("cannot spawn a worker (\(executable)): \(error)")
+            state.withLock { s in s.children = s.children.filter { $0.value.id != id } }
+            return false
         }
-        state.withLock { $0.children[pid] = Child(id: id, pid: pid, started: Monotonic.now(), stopping: false) }
+        _ = pid
+        onChange(children)
+        return true
+    }
+
+    /// Reaps dead processes re-parented to this subreaper that belong to no worker's recorded
+    /// group (a task's descendant that left its group): without this they stay zombies.
+    private func reapAdoptedOrphans() {
+        let known = Set(state.withLock { Array($0.children.keys) }).union(foreignChildren())
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        for tid in tasks {
+            guard let text = try? String(contentsOfFile: "/proc/self/task/\(tid)/children", encoding: .utf8) else { continue }
+            for pid in text.split(separator: " ").compactMap({ pid_t($0) }) where !known.contains(pid) {
+                if ProcessInfoFile.state(of: pid) == "Z" {
+                    var status: Int32 = 0
+                    _ = waitpid(pid, &status, WNOHANG)
+                }
+            }
+        }
     }
 
     private func reapLoop() {
         var client: SchedulerClient?
+        var polls = 0
         while true {
             // Poll our own children only (every 5 ms, WNOHANG): other children of this process,
             // such as the embedded redis-server, belong to someone else, who reaps them.
@@ -140,11 +208,20 @@ final class Supervisor: Sendable {
                 if waitpid(pid, &status, WNOHANG) == pid { reaped = (pid, status); break }
             }
             guard let (pid, status) = reaped else {
+                polls += 1
+                if polls % 200 == 0 { reapAdoptedOrphans() }
                 sleepSeconds(0.005)
                 continue
             }
-            guard let child = state.withLock({ $0.children.removeValue(forKey: pid) }) else { continue }
+            guard let child = state.withLock({ $0.children[pid] }) else { continue }
+            // The worker is gone but its task's processes may not be: kill the recorded group
+            // (and reap what was re-parented to us) before anyone may run the task again.
+            if let pgid = groupRecord(child.id).killRecordedGroup() {
+                logger.info("killed the task process group \(pgid) of worker \(child.id)")
+            }
+            state.withLock { _ = $0.children.removeValue(forKey: pid) }
             exited.signal()
+            onChange(children)
             let how = WorkerID.describe(status)
             let clean = child.stopping && how == "exited with status 0"
             if clean { continue }

@@ -5,6 +5,7 @@ import Planner
 import RedisKit
 import Scheduler
 import Synchronization
+import WorkerAgent
 
 /// What `orchestrator up` runs in one process: the embedded Redis (when no URL is configured),
 /// the scheduler loop, the ledger writer and the worker supervisor, steered through the
@@ -17,6 +18,10 @@ final class UpRunner {
     private var ledger: LedgerWriter?
     private(set) var supervisor: Supervisor?
     private(set) var client: SchedulerClient?
+    /// The state directory's lock and pid file (see StateDirLock).
+    private(set) var stateLock: StateDirLock?
+    /// The last desired count that was over `max_workers` (reported once per value).
+    private var reportedClamp: Int?
     /// SIGINT/SIGTERM count: the first drains, the second stops at once.
     let interrupts = InterruptCounter()
     let instance = "\(ProcessInfo.processInfo.hostName):\(getpid())"
@@ -27,8 +32,22 @@ final class UpRunner {
     }
 
     /// Starts Redis if embedded, configures the namespace and starts the loops and `workers` workers.
-    func start(workers: Int, workerExtraArguments: [String] = []) throws {
+    func start(workers requested: Int, workerExtraArguments: [String] = []) throws {
+        let lock: StateDirLock
+        do { lock = try StateDirLock.acquire(directory: ctx.stateDir) } catch {
+            printError("error: \(error)")
+            throw ExitCode(3)
+        }
+        stateLock = lock
+        // Orphans of a task whose worker died are re-parented here, not to init, so their
+        // process group stays ours to kill and reap.
+        ForkExec.becomeChildSubreaper()
+        let groups = groupDirectory
+        try? FileManager.default.createDirectory(atPath: groups, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let leftovers = PredecessorCleanup(lock: lock, groupDirectory: groups, logger: logger).run()
         if ctx.embedded { try startEmbeddedRedis() }
+        recordFleet([])
+        let workers = clamp(requested)
         let c = try ctx.client()
         client = c
         try orFail {
@@ -36,6 +55,8 @@ final class UpRunner {
             try c.setDraining(false)
             try c.redis.send("HSET", c.keys.control, "desired_workers", workers, "orchestrator:" + instance, Date().timeIntervalSince1970)
         }
+        // The predecessor's workers and their task groups are dead: their tasks can run again.
+        for id in leftovers { _ = try? c.requeueWorker(id, reason: "its orchestrator died") }
         let o = ctx.config.orchestrator
         let loop = SchedulerLoop(url: ctx.url, options: ctx.options, namespace: ctx.namespace, maxSleep: o.tick, batch: o.dispatchBatch)
         loop.start()
@@ -50,8 +71,42 @@ final class UpRunner {
         supervisor = Supervisor(executable: UpRunner.selfExecutable(), workerArguments: args,
                                 backoff: Backoff(base: o.respawnBackoffBase, max: o.respawnBackoffMax),
                                 crashWindow: o.crashLoopWindow, crashThreshold: o.crashLoopThreshold,
-                                url: ctx.url, namespace: ctx.namespace, logger: logger)
+                                url: ctx.url, namespace: ctx.namespace, logger: logger,
+                                maxWorkers: ctx.config.orchestrator.maxWorkers, groupDirectory: groups,
+                                foreignChildren: { [embedded] in Set([embedded?.pid].compactMap { $0 }) },
+                                onChange: { [lock, embedded] in UpRunner.record(lock: lock, redis: embedded, workers: $0) })
         supervisor?.reconcile(desired: workers)
+    }
+
+    /// Where workers record their tasks' process groups.
+    var groupDirectory: String { ctx.stateDir + "/workers" }
+
+    /// `n` capped at `orchestrator.max_workers`, saying so (once per value) when it is over.
+    func clamp(_ n: Int) -> Int {
+        let limit = ctx.config.orchestrator.maxWorkers
+        guard n > limit else { reportedClamp = nil; return max(n, 0) }
+        if reportedClamp != n {
+            reportedClamp = n
+            logger.warning("asked for \(n) workers; orchestrator.max_workers is \(limit), so running \(limit)")
+            if let c = client {
+                _ = try? c.redis.send("XADD", c.keys.events, "MAXLEN", "~", ctx.config.orchestrator.eventsMaxlen, "*",
+                                      "type", "workers_clamped", "task", "", "feature", "",
+                                      "ts", Int(Date().timeIntervalSince1970 * 1000), "asked", n, "max_workers", limit)
+            }
+        }
+        return limit
+    }
+
+    /// Rewrites the pid file: this process, the embedded redis-server, the workers.
+    private func recordFleet(_ children: [Supervisor.Child]) {
+        guard let lock = stateLock else { return }
+        UpRunner.record(lock: lock, redis: embedded, workers: children)
+    }
+
+    private static func record(lock: StateDirLock, redis: RedisServerProcess?, workers: [Supervisor.Child]) {
+        guard let me = UpRecord.current(pid: getpid()) else { return }
+        lock.write(UpRecord(up: me, redis: redis?.pid.flatMap { UpRecord.current(pid: $0) },
+                            workers: workers.compactMap { UpRecord.current(pid: $0.pid, id: $0.id) }))
     }
 
     private var socketPath: String {
@@ -97,7 +152,16 @@ final class UpRunner {
             let open = ["blocked", "ready", "dispatched", "running", "retrying"].reduce(0) { $0 + (counts[$1] ?? 0) }
             if open == 0 && !(counts.isEmpty) { return false }
         }
-        sup.reconcile(desired: Int(control["desired_workers"] ?? "") ?? sup.running)
+        let desired = Int(control["desired_workers"] ?? "") ?? sup.running
+        // Spawning re-reads the control hash before each new worker: lowering the count or
+        // draining stops a long spawn at once.
+        sup.reconcile(desired: { [self] in
+            guard interruptCount == 0 else { return 0 }
+            // Redis unreachable for a moment: keep the count it last gave.
+            guard let fresh = try? c.control() else { return clamp(desired) }
+            if fresh["draining"] == "1" || (fresh["kill_all"] ?? "0") != lastKillAll { return 0 }
+            return clamp(Int(fresh["desired_workers"] ?? "") ?? desired)
+        })
         return true
     }
 
@@ -117,6 +181,7 @@ final class UpRunner {
         scheduler?.stop()
         ledger?.stop()
         embedded?.stop()
+        stateLock?.release()
     }
 
     static func selfExecutable() -> String {
