@@ -78,7 +78,8 @@ struct TestWorkspace {
     let url: String
     let namespace: String
 
-    init(namespace: String, extraConfig: String = "") throws {
+    /// `orchestrator` holds extra `key: value` lines of the `orchestrator:` section.
+    init(namespace: String, extraConfig: String = "", orchestrator: [String] = []) throws {
         dir = NSTemporaryDirectory() + "swarm-cli-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         TestRedis.start()
@@ -96,7 +97,7 @@ struct TestWorkspace {
               crash_loop_threshold: 1000
               state_dir: \(dir)/state
               ledger_path: \(dir)/state/ledger.sqlite
-            worker:
+            \(orchestrator.map { "  " + $0 + "\n" }.joined())worker:
               heartbeat_interval: 0.3
             \(extraConfig)
             """

@@ -6,11 +6,17 @@ import XCTest
 
 final class FleetTests: XCTestCase {
     /// Invariant 6 under worker crashes: kill -9 a worker mid-task 50 times at seeded random
-    /// moments during a 300-task feature run by `orchestrator up`.
+    /// moments during a 300-task feature run by `orchestrator up`; and, from the start and end
+    /// times the task processes write themselves, no two attempts of a task and no two tasks
+    /// sharing an artifact ever ran at the same time (a killed worker's task died with it).
     func testKillingWorkersMidTaskLosesNothing() throws {
         let ws = try TestWorkspace(namespace: "fleet-kill")
         _ = try TestRedis.fresh()
-        let plan = try ws.write("p.yaml", planText(feature: "k", count: 300, command: "sleep 0.05"))
+        let log = ws.dir + "/times.log"
+        let plan = try ws.write("p.yaml", planText(feature: "k", count: 300, command: TaskClock.command(log: log, work: "sleep 0.05")) { i in
+            // 40 artifact groups: tasks of a group must never overlap.
+            "    artifacts: [src/a\(i % 40)/]\n"
+        })
         let up = try CLIProcess(["up", "--workers", "4"] + ws.configArgs, env: ws.env)
         defer { kill(up.process.processIdentifier, SIGKILL) }
         let c = try ws.client()
@@ -81,6 +87,17 @@ final class FleetTests: XCTestCase {
         print("recovery after kill -9: \(delays.count) reruns, p50 \(p50) ms, max \(delays.last ?? 0) ms")
         XCTAssertGreaterThanOrEqual(delays.count, 40, "most kills hit a running task")
         XCTAssertLessThanOrEqual(delays.last ?? 0, 500, "every killed task ran again within 0.5 s: \(delays)")
+
+        // What the task processes wrote: attempts of one artifact group (so also two attempts of
+        // one task) never overlap; before the fix a killed worker's shell went on to write its
+        // end after the rerun had started.
+        let attempts = try TaskClock.read(log)
+        let finished = attempts.filter { $0.end != nil }
+        XCTAssertGreaterThanOrEqual(attempts.count, 300)
+        XCTAssertEqual(Set(finished.map(\.task)).count, 300, "every task finished once")
+        // (A kill that lands just after a task wrote its end reruns it: more than 300 ends is fine.)
+        let overlaps = TaskClock.overlaps(attempts) { Int($0.dropFirst()).map { $0 % 40 } ?? -1 }
+        XCTAssertEqual(overlaps, [], "attempts that ran at the same time")
 
         kill(up.process.processIdentifier, SIGTERM)
         XCTAssertEqual(up.wait(timeout: 30), 0, up.stderr)

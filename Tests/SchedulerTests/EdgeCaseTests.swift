@@ -21,8 +21,40 @@ final class EdgeCaseTests: XCTestCase {
         XCTAssertEqual(try s.redis.send("LRANGE", s.keys.dead, 0, -1).array?.compactMap(\.string), ["f/a"])
     }
 
+    /// A worker that only went silent may still be running its task (cut off from Redis, on
+    /// another host): the task is requeued when its lease expires, not when the worker is
+    /// declared dead, so the worker has the rest of the lease to notice and kill it.
+    func testSilentWorkersTaskIsRequeuedOnlyWhenItsLeaseExpires() throws {
+        let s = try freshScheduler { $0.workerTTL = 0.05; $0.runLease = 0.6 }
+        try s.register(WorkerRegistration(id: "w1", host: "h", pid: 1, capabilities: [], routes: ["any"], agents: []))
+        try s.submitTasks([TaskRecord(gid: "f/a", type: "noop")])
+        let t = try XCTUnwrap(s.tryClaim(worker: "w1", routes: ["any"]))
+        sleepSeconds(0.1)
+        XCTAssertEqual(try s.tick().deadWorkers, 1)
+        XCTAssertEqual(try s.state(of: "f/a"), "running", "its lease still holds")
+        sleepSeconds(0.6)
+        XCTAssertEqual(try s.tick().reaped, 1)
+        XCTAssertEqual(try s.state(of: "f/a"), "dispatched", "requeued once the lease expired")
+        XCTAssertFalse(try s.heartbeat(worker: "w1", task: t, load: LoadReport()), "the old run must stop")
+    }
+
+    /// A silent worker that comes back within its lease keeps its task, and is its holder again
+    /// (so a death seen by its supervisor requeues the task at once).
+    func testSilentWorkerBackWithinItsLeaseKeepsItsTask() throws {
+        let s = try freshScheduler { $0.workerTTL = 0.05; $0.runLease = 5 }
+        try s.register(WorkerRegistration(id: "w1", host: "h", pid: 1, capabilities: [], routes: ["any"], agents: []))
+        try s.submitTasks([TaskRecord(gid: "f/a", type: "noop")])
+        let t = try XCTUnwrap(s.tryClaim(worker: "w1", routes: ["any"]))
+        sleepSeconds(0.1)
+        XCTAssertEqual(try s.tick().deadWorkers, 1)
+        XCTAssertTrue(try s.heartbeat(worker: "w1", task: t, load: LoadReport()), "still its task")
+        XCTAssertEqual(try s.redis.send("HGET", s.keys.worker("w1"), "task").string, "f/a")
+        XCTAssertTrue(try s.requeueWorker("w1", reason: "was killed by signal 9"))
+        XCTAssertEqual(try s.state(of: "f/a"), "dispatched")
+    }
+
     func testDeadWorkerRejoinsAndLearnsItLostItsTask() throws {
-        let s = try freshScheduler { $0.workerTTL = 0.05 }
+        let s = try freshScheduler { $0.workerTTL = 0.05; $0.runLease = 0.05 }
         try s.register(WorkerRegistration(id: "w1", host: "h", pid: 1, capabilities: [], routes: ["any"], agents: []))
         try s.submitTasks([TaskRecord(gid: "f/a", type: "noop")])
         let t = try XCTUnwrap(s.tryClaim(worker: "w1", routes: ["any"]))
