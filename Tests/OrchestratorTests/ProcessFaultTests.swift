@@ -83,16 +83,28 @@ final class ProcessFaultTests: XCTestCase {
                                                    command: "echo $$ $PPID >> \(pids); sleep 60 & echo $! >> \(pids); wait"))
         var cleanup: [pid_t] = []
         defer { for p in cleanup + workerProcesses(of: ws) { kill(p, SIGKILL) } }
-        let up1 = try CLIProcess(["up", "--workers", "3"] + ws.configArgs)
-        cleanup.append(up1.process.processIdentifier)
-        XCTAssertTrue(waitUntil(20) { (try? CLIProcess.run(["submit", plan] + ws.configArgs).0) == 0 }, up1.stderr)
-        XCTAssertTrue(waitUntil(30) { readPids(pids).count >= 9 }, "the three tasks never all ran: \(up1.stderr)")
+        // Started and reaped here, not through Foundation's Process, which loses track of a
+        // child killed this way; its output goes to a file.
+        let log = open(ws.dir + "/up1.log", O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SWARM_REDIS_URL")
+        var options = ForkExec.Options(path: orchestratorPath, argv: [orchestratorPath, "up", "--workers", "3"] + ws.configArgs,
+                                       environment: env.map { "\($0.key)=\($0.value)" })
+        options.stdio = (-1, log, log)
+        options.parentDeathSignal = 0
+        let up1 = try ForkExec.spawn(options)
+        close(log)
+        cleanup.append(up1)
+        var up1Log: String { (try? String(contentsOfFile: ws.dir + "/up1.log", encoding: .utf8)) ?? "" }
+        XCTAssertTrue(waitUntil(20) { (try? CLIProcess.run(["submit", plan] + ws.configArgs).0) == 0 }, up1Log)
+        XCTAssertTrue(waitUntil(30) { readPids(pids).count >= 9 }, "the three tasks never all ran: \(up1Log)")
         let first = readPids(pids)
         let oldRedis = try XCTUnwrap(redisServers(of: ws).first, "no embedded redis-server")
         XCTAssertEqual(Set(first).count, 9, "3 shells, 3 workers, 3 children: \(first)")
 
-        XCTAssertEqual(kill(up1.process.processIdentifier, SIGKILL), 0)
-        _ = up1.wait(timeout: 5)
+        XCTAssertEqual(kill(up1, SIGKILL), 0)
+        var status: Int32 = 0
+        XCTAssertEqual(waitpid(up1, &status, 0), up1)
         XCTAssertTrue(waitUntil(10) { first.allSatisfy { !isAlive($0) } },
                       "still alive after up died: \(first.filter(isAlive))")
 
