@@ -48,11 +48,12 @@ struct SubmitCommand: ParsableCommand {
         }
         for w in loaded.warnings { printError("warning: \(w)") }
         try SubmitCommand.refuseLiteralSecrets(in: loaded, config: ctx.config)
+        let signer = try ctx.submitSigner()
         let client = try ctx.client()
         let base = URL(fileURLWithPath: plan).deletingLastPathComponent().path
         let result = try orFail {
             try client.configure(SchedulerSettings(config: ctx.config))
-            return try client.submit(plan: loaded, idempotencyKey: idempotencyKey, baseDirectory: base)
+            return try client.submit(plan: loaded, idempotencyKey: idempotencyKey, baseDirectory: base, signer: signer)
         }
         switch result.outcome {
         case .created:
