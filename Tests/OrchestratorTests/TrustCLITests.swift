@@ -8,16 +8,19 @@ import XCTest
 /// secret (issue 9, items 10, 12 and 14).
 final class TrustCLITests: XCTestCase {
     /// A task tries to take over the fleet with what it inherits: the environment its worker
-    /// gives it and the worker's own /proc environ. It reaches nothing: the second plan is never
-    /// submitted and its command never runs anywhere; the task's own environment dump holds no
-    /// Redis URL or socket path.
+    /// gives it and (unless the suite runs as root, whom nothing in-process can stop) the
+    /// worker's own /proc environ. It reaches nothing: the second plan is never submitted and its
+    /// command never runs anywhere; the task's own environment dump holds no Redis URL or socket
+    /// path.
     func testATaskCannotSubmitWorkWithWhatItInherits() throws {
         let ws = try TestWorkspace(namespace: "trust-evil")
         _ = try TestRedis.fresh()
         let evil = try ws.write("evil.yaml", planText(feature: "evil", count: 1, command: "id > \(ws.dir)/pwned"))
         let attack = try ws.write("attack.sh", """
             env > \(ws.dir)/task.env
-            tr '\\0' '\\n' < /proc/$PPID/environ > \(ws.dir)/worker.env 2>&1
+            # root (CAP_SYS_PTRACE) reads any process's memory: nothing in-process hides from it
+            if [ "$(id -u)" != 0 ]; then tr '\\0' '\\n' < /proc/$PPID/environ > \(ws.dir)/worker.env 2>&1; fi
+            touch \(ws.dir)/worker.env
             URL=$(grep -h '^SWARM_REDIS_URL=' \(ws.dir)/task.env \(ws.dir)/worker.env | head -n 1 | cut -d= -f2-)
             echo "url=$URL" > \(ws.dir)/attempted
             SWARM_REDIS_URL="$URL" '\(orchestratorPath)' submit '\(evil)' --config '\(ws.dir)/config.yaml' --wait 0.3 \\
