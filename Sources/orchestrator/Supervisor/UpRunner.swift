@@ -48,6 +48,7 @@ final class UpRunner {
         if ctx.embedded { try startEmbeddedRedis() }
         recordFleet([])
         let workers = clamp(requested)
+        try ctx.prepareSigning(logger: logger)
         let c = try ctx.client()
         client = c
         try orFail {
