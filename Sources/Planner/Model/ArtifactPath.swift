@@ -71,6 +71,11 @@ public func artifactPathProblem(_ path: String) -> String? {
     if path.hasPrefix("/") || path.hasPrefix("~") {
         return "'\(path)' is absolute; use a path relative to the repository root"
     }
+    var depth = 0
+    for component in path.split(separator: "/") where component != "." {
+        depth += component == ".." ? -1 : 1
+        if depth < 0 { return "'\(path)' escapes the repository; use a path inside it" }
+    }
     if path.split(separator: "/").contains("..") {
         return "'\(path)' contains '..'; write the path inside the repository without it"
     }
