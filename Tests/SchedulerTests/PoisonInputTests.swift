@@ -106,12 +106,12 @@ final class PoisonInputTests: XCTestCase {
         try s.submitTasks([TaskRecord(gid: "f/a-hold", type: "noop"), TaskRecord(gid: "f/b-bad", type: "noop", budget: 5),
                            TaskRecord(gid: "f/c-good", type: "noop")], budget: 100)
         // f/a-hold fills the queue (depth 1; equal scores go in name order); the others wait as ready candidates.
-        try s.redis.send("HSET", s.keys.task("f/b-bad"), "budget", "1e+17", "priority", "\u{1B}[2J")
+        try s.redis.send("HSET", s.keys.task("f/b-bad"), "budget", "\u{1B}[2J", "priority", "1e+17")
         let hold = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
         XCTAssertEqual(try s.complete(hold, worker: "w", tokensUsed: 0), "succeeded", "the dispatch pass meets f/bad and goes on")
         XCTAssertEqual(try s.state(of: "f/b-bad"), "needs_human")
         let reason = try s.taskFields("f/b-bad")["reason"] ?? ""
-        XCTAssertTrue(reason.contains("corrupt record") && reason.contains("priority"), reason)
+        XCTAssertTrue(reason.contains("corrupt record") && reason.contains("budget"), reason)
         XCTAssertFalse(reason.contains("\u{1B}"), "the garbage is shown escaped: \(reason)")
         XCTAssertEqual(try s.state(of: "f/c-good"), "dispatched")
         XCTAssertEqual(try s.redis.send("ZSCORE", s.keys.human, "f/b-bad").isNull, false, "it waits for review")
