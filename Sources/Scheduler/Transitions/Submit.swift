@@ -12,13 +12,13 @@ import RedisKit
 ///
 /// submit_feature: KEYS[1] events · ARGV feature, idempotency key, description, budget, total tasks
 ///   → `{'created'|'resume'|'duplicate', feature}`
-/// submit_tasks: KEYS[1] events · ARGV feature, then `TASK_ARGS` (10) fields per task:
+/// submit_tasks: KEYS[1] events · ARGV feature, then `TASK_ARGS` (11) fields per task:
 ///   gid, type, route, priority, budget, retries, deps (comma separated gids),
 ///   artifacts (newline separated, normalised), spec JSON, deadline (ms since the epoch, '' for
-///   none) → `{created, skipped, admitted}`
+///   none), signature (may be empty) → `{created, skipped, admitted}`
 enum SubmitTransition {
     /// Fields per task in `submit_tasks`' arguments (keep in step with `TASK_ARGS` in the Lua).
-    static let taskArguments = 10
+    static let taskArguments = 11
 
     static let source = #"""
 -- Argument checks of the submit functions: the same bounds as the Planner's PlanLimits.
@@ -62,7 +62,7 @@ local function route_ok(r)
   return false
 end
 
-local TASK_ARGS = 10
+local TASK_ARGS = 11
 
 -- Why task `n` of a submit_tasks call is unacceptable, or nil.
 local function task_problem(a)
@@ -82,6 +82,7 @@ local function task_problem(a)
   end
   if a[9] == '' then return where .. 'spec is empty' end
   if a[10] ~= '' and not bounded_int(a[10], 0, 253402300799000) then return where .. 'deadline ' .. show(a[10]) .. ' is not ms since 1970' end
+  if #a[11] > 1024 then return where .. 'signature is longer than 1024 bytes' end
   return nil
 end
 
@@ -136,8 +137,8 @@ register('submit_tasks', function(keys, args)
   if not int(blimit) then blimit = '0' end
   local created, skipped = 0, 0
   for _, a in ipairs(tasks) do
-    local gid, ttype, route, priority, budget, retries, deps, artifacts, spec, deadline =
-      a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10]
+    local gid, ttype, route, priority, budget, retries, deps, artifacts, spec, deadline, sig =
+      a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]
     local tkey = K('task:' .. gid)
     if redis.call('EXISTS', tkey) == 1 then
       skipped = skipped + 1
@@ -156,7 +157,7 @@ register('submit_tasks', function(keys, args)
         end
       end
       redis.call('HSET', tkey, 'feature', fid, 'type', ttype, 'route', route, 'priority', priority,
-                 'budget', budget, 'retries', retries, 'deps', deps, 'artifacts', artifacts, 'spec', spec,
+                 'budget', budget, 'retries', retries, 'deps', deps, 'artifacts', artifacts, 'spec', spec, 'sig', sig,
                  'attempt', 0, 'failures', 0, 'lost', 0, 'created', I(NOW), 'blimit', blimit, 'deadline', deadline)
       redis.call('SET', K('deps:' .. gid), I(unmet))
       redis.call('SADD', K('feature_tasks:' .. fid), gid)
@@ -205,10 +206,14 @@ public struct TaskRecord: Sendable, Equatable {
     /// When the task should be done, ms since 1970 (nil: no deadline). Past it, the tick emits
     /// `deadline_missed` if the task has not finished; as it nears, the task ranks higher.
     public var deadlineMs: Int?
+    /// The submitter's signature over `specJSON`, `gid` and the feature (``SpecSignature``);
+    /// empty when unsigned.
+    public var signature: String
 
     /// Creates a record.
     public init(gid: String, type: String, route: String = "any", priority: Int = 0, budget: Int = 0, retries: Int = 0,
-                dependsOn: [String] = [], artifacts: [String] = [], specJSON: String = "{}", deadlineMs: Int? = nil) {
+                dependsOn: [String] = [], artifacts: [String] = [], specJSON: String = "{}", deadlineMs: Int? = nil,
+                signature: String = "") {
         self.gid = gid
         self.type = type
         self.route = route
@@ -219,6 +224,7 @@ public struct TaskRecord: Sendable, Equatable {
         self.artifacts = artifacts
         self.specJSON = specJSON
         self.deadlineMs = deadlineMs
+        self.signature = signature
     }
 
     /// Why the scheduler must not store this record, or nil: the bounds of ``PlanLimits`` (ids,
@@ -245,6 +251,14 @@ public struct TaskRecord: Sendable, Equatable {
             return "task \(gid): deadline \(d) ms is out of range (years 2000 to 9999)"
         }
         return nil
+    }
+
+    /// This record signed by `signer` as a task of `feature` (unchanged when `signer` is nil).
+    public func signed(by signer: SpecSigner?, feature: String) throws(SigningError) -> TaskRecord {
+        guard let signer else { return self }
+        var copy = self
+        copy.signature = try signer.sign(gid: gid, feature: feature, specJSON: specJSON)
+        return copy
     }
 
     /// The route for a task's placement needs: a target machine wins, then required
@@ -311,7 +325,7 @@ extension SchedulerClient {
             for t in tasks[start..<min(start + chunk, tasks.count)] {
                 let fields: [any RedisArgument] = [t.gid, t.type, t.route, t.priority, t.budget, t.retries,
                                                    t.dependsOn.joined(separator: ","), t.artifacts.joined(separator: "\n"), t.specJSON,
-                                                   t.deadlineMs.map(String.init) ?? ""]
+                                                   t.deadlineMs.map(String.init) ?? "", t.signature]
                 assert(fields.count == SubmitTransition.taskArguments)
                 args += fields
             }

@@ -29,6 +29,7 @@ final class UpRunner {
     /// Starts Redis if embedded, configures the namespace and starts the loops and `workers` workers.
     func start(workers: Int, workerExtraArguments: [String] = []) throws {
         if ctx.embedded { try startEmbeddedRedis() }
+        try ctx.prepareSigning(logger: logger)
         let c = try ctx.client()
         client = c
         try orFail {
