@@ -38,7 +38,8 @@ final class PoisonInputTests: XCTestCase {
             try s.redis.fcall(SchedulerLibrary.library, name, keys: [s.keys.events], args: args)
         }
         _ = try call("submit_feature", ["f", "key", "", 0, 2])
-        let good: [any RedisArgument] = ["f/a", "noop", "any", "0", "10", "0", "", "src/a/", "{}", ""]
+        // gid, type, route, priority, budget, retries, deps, artifacts, spec, deadline, signature
+        let good: [any RedisArgument] = ["f/a", "noop", "any", "0", "10", "0", "", "src/a/", "{}", "", ""]
         for (field, value) in [(4, "1e17"), (4, "12.5"), (3, "1e300"), (5, "-1"), (7, "../etc/"), (7, "./src"), (0, "f/a b"), (9, "soon")] {
             var bad = good
             bad[0] = "f/b"

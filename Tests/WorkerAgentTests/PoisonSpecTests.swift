@@ -16,7 +16,7 @@ final class PoisonSpecTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "poisonw-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = SwarmConfig()
+        var config = SwarmConfig.trustingTestSigner()
         config.worker.heartbeatInterval = 0.2
         let settings = try WorkerSettings(config: config, id: "pw-1", host: "testhost", environment: ["PATH": "/usr/bin:/bin"])
         let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "poisonw")
@@ -29,8 +29,10 @@ final class PoisonSpecTests: XCTestCase {
                             dependsOn: ["bad"], timeout: 30, cwd: dir)
         var goodRecord = TaskRecord(spec: good, repo: nil)
         goodRecord.dependsOn = []
-        _ = try client.submit(feature: "p", description: "", budget: 0, idempotencyKey: "pw",
-                              tasks: [TaskRecord(gid: "p/bad", type: "script", specJSON: bad), goodRecord])
+        // Both signed: the bad spec is genuine, only its value is impossible.
+        let records = [try TaskRecord(gid: "p/bad", type: "script", specJSON: bad).signed(by: testSigner, feature: "p"),
+                       try goodRecord.signed(by: testSigner, feature: "p")]
+        _ = try client.submit(feature: "p", description: "", budget: 0, idempotencyKey: "pw", tasks: records)
         let deadline = Monotonic.now() + 20
         while Monotonic.now() < deadline {
             if try client.state(of: "p/good") == "succeeded", try client.state(of: "p/bad") == "needs_human" { break }
