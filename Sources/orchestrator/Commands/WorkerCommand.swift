@@ -17,6 +17,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Extra capabilities (e.g. gpu docker).") var capability: [String] = []
 
     func run() throws {
+        // Started by `up` (umask 077): give tasks the user's usual umask back.
+        StateDirectory.restoreUmaskFromEnvironment()
         let ctx = try global.context()
         let hostName = host ?? Capabilities.hostName()
         let settings: WorkerSettings
