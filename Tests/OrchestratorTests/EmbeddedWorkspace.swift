@@ -88,3 +88,30 @@ struct ProcessEntry: Equatable {
     /// The children of `parent`.
     static func children(of parent: pid_t) -> [ProcessEntry] { all().filter { $0.ppid == parent } }
 }
+
+extension CLIProcess {
+    /// How the process ended, in `waitpid` form (0 = exit 0, 13 = killed by SIGPIPE, n << 8 =
+    /// exit n), or nil while it runs. Reads /proc for a child that exited but is not reaped yet,
+    /// so a death is seen at once even when Foundation has not noticed it.
+    var endStatus: Int32? {
+        if !process.isRunning {
+            let s = process.terminationStatus
+            return process.terminationReason == .uncaughtSignal ? s : s << 8
+        }
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+        guard fields.first == "Z", let code = fields.last.flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else { return nil }
+        return code
+    }
+
+    /// Waits up to `timeout` seconds for the process to end; its `endStatus`, or nil if it still runs.
+    func waitForEnd(timeout: Double) -> Int32? {
+        let deadline = Monotonic.now() + timeout
+        while Monotonic.now() < deadline {
+            if let s = endStatus { return s }
+            sleepSeconds(0.02)
+        }
+        return endStatus
+    }
+}

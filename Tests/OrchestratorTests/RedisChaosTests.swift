@@ -10,6 +10,7 @@ import XCTest
 /// processes append to themselves and from the process table.
 final class RedisChaosTests: XCTestCase {
     func testKillingTheEmbeddedRedisFiveTimesLosesNoTaskAndRerunsOnlyInFlightOnes() throws {
+        ignoreBrokenPipeSignal()  // for this test's own connection; `up` is started with the default
         let ws = try EmbeddedWorkspace(namespace: "chaos", durability: "always", orchestrator: """
               dispatch_lease: 2
               run_lease: 4
@@ -41,6 +42,11 @@ final class RedisChaosTests: XCTestCase {
         func workerPids() -> Set<pid_t> {
             Set(ProcessEntry.children(of: upPid).filter { $0.cmdline.dropFirst().first == "worker" }.map(\.pid))
         }
+        func upIsAlive() -> Bool {
+            guard let status = up.endStatus else { return true }
+            XCTFail("up ended during the run (wait status \(status); 13 is SIGPIPE):\n\(up.stderr.suffix(3000))")
+            return false
+        }
         func runsSoFar() -> Int {
             ((try? String(contentsOfFile: evidence, encoding: .utf8)) ?? "").split(separator: "\n").count
         }
@@ -54,6 +60,7 @@ final class RedisChaosTests: XCTestCase {
         let deadline = Monotonic.now() + 90
         for target in targets {
             while Monotonic.now() < deadline && (runsSoFar() < target || redisPid() == nil || redisPid() == lastKilled) {
+                guard upIsAlive() else { return }
                 sleepSeconds(0.01)
             }
             if fleetBefore.isEmpty { fleetBefore = workerPids() }
@@ -63,14 +70,17 @@ final class RedisChaosTests: XCTestCase {
             kills.append(Int(Date().timeIntervalSince1970 * 1000))
             lastKilled = pid
             // Let it come back before the next moment is chosen.
-            while Monotonic.now() < deadline && (redisPid() == nil || redisPid() == pid) { sleepSeconds(0.01) }
+            while Monotonic.now() < deadline && (redisPid() == nil || redisPid() == pid) {
+                guard upIsAlive() else { return }
+                sleepSeconds(0.01)
+            }
         }
         XCTAssertEqual(kills.count, 5, "the run ended before five kills")
         let fleetAfterKills = workerPids()
 
         // Nobody touches anything from here on: `up --exit-when-done` finishes the run alone.
-        let status = up.wait(timeout: 90)
-        XCTAssertEqual(status, 0, "up did not finish the run by itself:\n\(up.stderr.suffix(3000))")
+        let status = up.waitForEnd(timeout: 90)
+        XCTAssertEqual(status, 0, "up did not finish the run by itself (wait status \(status.map(String.init) ?? "none: still running")):\n\(up.stderr.suffix(3000))")
         XCTAssertEqual(fleetBefore.count, workers, "workers running before the first kill")
         XCTAssertEqual(fleetAfterKills, fleetBefore, "a worker died and was respawned while Redis was down")
         XCTAssertFalse(up.stderr.contains("signal 13"), "a worker died of SIGPIPE:\n\(up.stderr.suffix(3000))")
