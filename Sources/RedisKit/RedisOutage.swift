@@ -31,15 +31,17 @@ public struct RedisOutage: Sendable {
         failures += 1
         if failures == 1 { since = now }
         let delay = backoff.delay(attempt: failures)
+        var text = "\(error)"
+        while text.hasSuffix(".") { text.removeLast() }
         let retry = "retrying in \(Self.seconds(delay)) s"
         if failures == 1 {
             lastReport = now
-            return (delay, "\(who): Redis at \(address) failed: \(error); \(retry)")
+            return (delay, "\(who): Redis at \(address) failed: \(text); \(retry)")
         }
         if now - lastReport >= reportEvery {
             lastReport = now
             return (delay, "\(who): Redis at \(address) still failing after \(Self.seconds(now - since)) s "
-                           + "(\(failures) tries; last: \(error)); \(retry), and will keep trying")
+                           + "(\(failures) tries; last: \(text)); \(retry), and will keep trying")
         }
         return (delay, nil)
     }
