@@ -124,14 +124,25 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
         return p
     }
 
-    /// Replaces any password in a URL text with `***`.
-    static func mask(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"), let at = url.lastIndex(of: "@"), at > schemeEnd.upperBound else { return url }
-        let cred = url[schemeEnd.upperBound..<at]
-        if let colon = cred.firstIndex(of: ":") {
-            return String(url[..<colon]) + ":***" + String(url[at...])
+    /// Replaces every credential in a URL text with `***`: the password of `user:pass@`, a bare
+    /// `secret@` (read as a password), and the value of a `password=` query parameter.
+    /// Works on text that does not parse, since it is what error messages quote.
+    public static func mask(_ url: String) -> String {
+        var text = url
+        if let q = text.firstIndex(of: "?") {
+            let pairs = text[text.index(after: q)...].split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let name = String(kv[0])
+                return (name.removingPercentEncoding ?? name).lowercased() == "password" ? name + "=***" : String(pair)
+            }
+            text = String(text[..<q]) + "?" + pairs.joined(separator: "&")
         }
-        return String(url[..<schemeEnd.upperBound]) + "***" + String(url[at...])
+        let authority = text.range(of: "://")?.upperBound ?? text.startIndex
+        let end = text[authority...].firstIndex(of: "?") ?? text.endIndex
+        guard let at = text[authority..<end].lastIndex(of: "@") else { return text }
+        let cred = text[authority..<at]
+        let masked = cred.firstIndex(of: ":").map { String(cred[..<$0]) + ":***" } ?? "***"
+        return String(text[..<authority]) + masked + String(text[at...])
     }
 
     /// The address in a form fit for error messages (no credentials).

@@ -14,6 +14,8 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     case featureExists(String)
     /// A reply had an unexpected shape (a bug: please report it).
     case unexpected(String)
+    /// A task spec could not be signed (the signing key is missing or unreadable).
+    case signing(SigningError)
 
     /// A message for people.
     public var description: String {
@@ -22,6 +24,7 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
         case let .stale(task, detail): return "refused a stale report for \(task): \(detail)"
         case let .notFound(m), let .badState(m), let .featureExists(m): return m
         case let .unexpected(m): return "unexpected scheduler reply: \(m)"
+        case let .signing(e): return e.description
         }
     }
 

@@ -15,6 +15,7 @@ public enum SchedulerLibrary {
         StartTransition.source,
         CompleteTransition.source,
         FailTransition.source,
+        RejectSpecTransition.source,
         TickTransition.source,
         ResolveTransition.source,
         CancelTransition.source,

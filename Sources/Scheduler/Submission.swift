@@ -47,12 +47,21 @@ extension TaskRecord {
 }
 
 extension SchedulerClient {
-    /// Submits a validated plan. The idempotency key defaults to a hash of the plan's content,
-    /// so submitting the same plan twice creates one feature.
+    /// Submits a validated plan, each task signed by `signer` when one is given (workers that
+    /// hold trusted keys run signed tasks only). The idempotency key defaults to a hash of the
+    /// plan's content, so submitting the same plan twice creates one feature.
     public func submit(plan: Plan, idempotencyKey: String? = nil,
-                       baseDirectory: String = FileManager.default.currentDirectoryPath) throws(SchedulerError) -> SubmitResult {
+                       baseDirectory: String = FileManager.default.currentDirectoryPath,
+                       signer: SpecSigner? = nil) throws(SchedulerError) -> SubmitResult {
         let f = plan.feature
-        let records = f.tasks.map { TaskRecord(spec: $0, repo: f.repo, baseDirectory: baseDirectory) }
+        var records: [TaskRecord] = []
+        for spec in f.tasks {
+            do {
+                records.append(try TaskRecord(spec: spec, repo: f.repo, baseDirectory: baseDirectory).signed(by: signer, feature: f.id))
+            } catch {
+                throw .signing(error)
+            }
+        }
         let key = idempotencyKey ?? Self.contentHash(of: f)
         return try submit(feature: f.id, description: f.description, budget: f.budget, idempotencyKey: key, tasks: records)
     }

@@ -33,7 +33,7 @@ final class CLIErrorTests: XCTestCase {
         let plan = try ws.write("s.yaml", planText(feature: "s", count: 1, command: "curl -H 'Authorization: Bearer abcdefghijklmnop123' x"))
         let (code, _, stderr) = try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env)
         XCTAssertEqual(code, 1)
-        XCTAssertTrue(stderr.contains("t0: a prompt, command or test holds what looks like a secret"), stderr)
+        XCTAssertTrue(stderr.contains("t0: executor") && stderr.contains("holds what looks like a secret"), stderr)
         XCTAssertEqual(try RedisConnection(url: TestRedis.server.url).send("DBSIZE").int, 0)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Planner
 import XCTest
 @testable import WorkerAgent
 
@@ -27,8 +28,8 @@ final class ExecutorTests: XCTestCase {
         let prompt = "fix it $(rm -rf ~) and `touch \(dir)/pwned` ; touch \(dir)/pwned2 | cat\n'single' \"double\" \\ {prompt} $HOME *\nend"
         // HOME points into the temporary directory: were the prompt ever given to a shell, `~` would be harmless.
         let env = testEnvironment.merging(["HOME": dir + "/home"]) { $1 }
-        let template = AgentCommandTemplate(argv: [agent, "{prompt}"], env: ["RECEIVED": received])
-        let result = try executor.execute(.agent(prompt: prompt, template: template), context: ExecutionContext(environment: env))
+        let template = AgentConfig(command: [agent, "{prompt}"], env: ["RECEIVED": received])
+        let result = try executor.execute(.agent(prompt: prompt, agent: template), context: ExecutionContext(environment: env))
         XCTAssertTrue(result.succeeded, result.process.output)
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: received)), Data(prompt.utf8))
         XCTAssertEqual(try String(contentsOfFile: received + ".count", encoding: .utf8), "1")
@@ -37,12 +38,12 @@ final class ExecutorTests: XCTestCase {
     }
 
     func testPlaceholderInsideAnArgumentIsReplacedLiterally() throws {
-        let template = AgentCommandTemplate(argv: ["agent", "--prompt={prompt}", "-v"])
+        let template = AgentConfig(command: ["agent", "--prompt={prompt}", "-v"])
         XCTAssertEqual(try template.arguments(forPrompt: "a $1 \\0 {prompt}"), ["agent", "--prompt=a $1 \\0 {prompt}", "-v"])
-        XCTAssertThrowsError(try AgentCommandTemplate(argv: ["agent", "-p"]).arguments(forPrompt: "x")) {
+        XCTAssertThrowsError(try AgentConfig(command: ["agent", "-p"]).arguments(forPrompt: "x")) {
             XCTAssertEqual($0 as? ExecutorError, .missingPromptPlaceholder(argv: ["agent", "-p"]))
         }
-        XCTAssertThrowsError(try AgentCommandTemplate(argv: []).arguments(forPrompt: "x")) {
+        XCTAssertThrowsError(try AgentConfig(command: []).arguments(forPrompt: "x")) {
             XCTAssertEqual($0 as? ExecutorError, .emptyAgentCommand)
         }
     }
@@ -64,38 +65,38 @@ final class ExecutorTests: XCTestCase {
             }
             bye
             """)
-        let template = AgentCommandTemplate(argv: [agent, "{prompt}"], usageJSONField: "usage.total_tokens")
-        let result = try executor.execute(.agent(prompt: "p", template: template), context: ExecutionContext(environment: testEnvironment))
+        let template = AgentConfig(command: [agent, "{prompt}"], usageJSONField: "usage.total_tokens")
+        let result = try executor.execute(.agent(prompt: "p", agent: template), context: ExecutionContext(environment: testEnvironment))
         XCTAssertEqual(result.tokensUsed, 1545)
     }
 
     func testUsageSumsInputAndOutputWhenTotalIsAbsent() throws {
         let agent = try fakeAgent(printing: #"{"usage":{"input_tokens":10,"output_tokens":32}}"# + "\n")
-        let template = AgentCommandTemplate(argv: [agent, "{prompt}"], usageJSONField: "usage.total_tokens")
-        let result = try executor.execute(.agent(prompt: "p", template: template), context: ExecutionContext(environment: testEnvironment))
+        let template = AgentConfig(command: [agent, "{prompt}"], usageJSONField: "usage.total_tokens")
+        let result = try executor.execute(.agent(prompt: "p", agent: template), context: ExecutionContext(environment: testEnvironment))
         XCTAssertEqual(result.tokensUsed, 42)
     }
 
     func testUsageFromPatternAndMissingUsage() throws {
         let agent = try fakeAgent(printing: "Tokens used: 12\nmore work\nTokens used: 1,234\n")
-        let template = AgentCommandTemplate(argv: [agent, "{prompt}"], usagePattern: "Tokens used: ([0-9,]+)")
-        let result = try executor.execute(.agent(prompt: "p", template: template), context: ExecutionContext(environment: testEnvironment))
+        let template = AgentConfig(command: [agent, "{prompt}"], usagePattern: "Tokens used: ([0-9,]+)")
+        let result = try executor.execute(.agent(prompt: "p", agent: template), context: ExecutionContext(environment: testEnvironment))
         XCTAssertEqual(result.tokensUsed, 1234)
 
-        let silent = AgentCommandTemplate(argv: [agent, "{prompt}"], usageJSONField: "usage.total_tokens")
-        XCTAssertNil(try executor.execute(.agent(prompt: "p", template: silent), context: ExecutionContext(environment: testEnvironment)).tokensUsed)
+        let silent = AgentConfig(command: [agent, "{prompt}"], usageJSONField: "usage.total_tokens")
+        XCTAssertNil(try executor.execute(.agent(prompt: "p", agent: silent), context: ExecutionContext(environment: testEnvironment)).tokensUsed)
     }
 
     func testInvalidUsagePatternIsReportedBeforeRunning() {
-        let template = AgentCommandTemplate(argv: ["/bin/true", "{prompt}"], usagePattern: "([0-9]+")
-        XCTAssertThrowsError(try executor.execute(.agent(prompt: "p", template: template), context: ExecutionContext())) {
+        let template = AgentConfig(command: ["/bin/true", "{prompt}"], usagePattern: "([0-9]+")
+        XCTAssertThrowsError(try executor.execute(.agent(prompt: "p", agent: template), context: ExecutionContext())) {
             guard case ExecutorError.invalidUsagePattern = $0 else { return XCTFail("\($0)") }
         }
     }
 
     func testMissingAgentBinaryIsALaunchError() {
-        let template = AgentCommandTemplate(argv: ["no-such-agent-cli", "{prompt}"])
-        XCTAssertThrowsError(try executor.execute(.agent(prompt: "p", template: template), context: ExecutionContext(environment: testEnvironment))) {
+        let template = AgentConfig(command: ["no-such-agent-cli", "{prompt}"])
+        XCTAssertThrowsError(try executor.execute(.agent(prompt: "p", agent: template), context: ExecutionContext(environment: testEnvironment))) {
             guard case ExecutorError.launch(.executableNotFound) = $0 else { return XCTFail("\($0)") }
         }
     }

@@ -1,6 +1,22 @@
 import Foundation
+import Planner
+import Scheduler
 import XCTest
 @testable import WorkerAgent
+
+/// The key the tests submit with; workers of ``SwarmConfig/trustingTestSigner()`` trust it.
+let testSigner = SpecSigner()
+
+extension SwarmConfig {
+    /// The defaults, with workers trusting ``testSigner`` only (no host key: the state
+    /// directory does not exist).
+    static func trustingTestSigner() -> SwarmConfig {
+        var config = SwarmConfig()
+        config.security.trustedKeys = [testSigner.publicKeyBase64]
+        config.orchestrator.stateDir = NSTemporaryDirectory() + "swarm-no-state-" + UUID().uuidString
+        return config
+    }
+}
 
 /// A fresh temporary directory, removed when the test ends.
 func makeTemporaryDirectory(_ test: XCTestCase) throws -> String {

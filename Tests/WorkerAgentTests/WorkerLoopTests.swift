@@ -20,7 +20,7 @@ final class WorkerLoopTests: XCTestCase {
         let client = try SchedulerClient(redis: redis, namespace: "wl")
         try client.configure(SchedulerSettings())
         let secret = "hunter2-very-secret-value"
-        var config = SwarmConfig()
+        var config = SwarmConfig.trustingTestSigner()
         config.worker.heartbeatInterval = 0.2
         let settings = try WorkerSettings(config: config, id: "wl-1", host: "testhost",
                                           environment: ["PATH": "/usr/bin:/bin", "DEPLOY_TOKEN": secret])
@@ -33,7 +33,7 @@ final class WorkerLoopTests: XCTestCase {
             spec("leak", "echo \"token=$DEPLOY_TOKEN\"; echo \"key sk-$(printf abcdefghijklmnopqrstuvwx)\" >&2"),
             spec("check", "echo building", acceptance: ["echo \"bad $DEPLOY_TOKEN\"; exit 3"]),
         ]
-        let records = specs.map { TaskRecord(spec: $0, repo: nil) }
+        let records = try specs.map { try TaskRecord(spec: $0, repo: nil).signed(by: testSigner, feature: "w") }
         _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl", tasks: records)
         let deadline = Monotonic.now() + 20
         while Monotonic.now() < deadline {
@@ -77,7 +77,7 @@ final class WorkerLoopTests: XCTestCase {
         let redis = try TestRedis.fresh()
         let client = try SchedulerClient(redis: redis, namespace: "wl2")
         try client.configure(SchedulerSettings())
-        var config = SwarmConfig()
+        var config = SwarmConfig.trustingTestSigner()
         config.worker.heartbeatInterval = 0.1
         let settings = try WorkerSettings(config: config, id: "wl-2", host: "testhost", environment: ["PATH": "/usr/bin:/bin"])
         let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "wl2")
@@ -85,7 +85,7 @@ final class WorkerLoopTests: XCTestCase {
         Thread { _ = try? worker.run(); done.signal() }.start()
         defer { worker.stop(); done.wait() }
         _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl2",
-                              tasks: [TaskRecord(spec: spec("long", "sleep 30"), repo: nil)])
+                              tasks: [TaskRecord(spec: spec("long", "sleep 30"), repo: nil).signed(by: testSigner, feature: "w")])
         let deadline = Monotonic.now() + 10
         while Monotonic.now() < deadline, try client.state(of: "w/long") != "running" { sleepSeconds(0.02) }
         let start = Monotonic.now()
@@ -104,7 +104,7 @@ final class WorkerLoopTests: XCTestCase {
         let redis = try TestRedis.fresh()
         let client = try SchedulerClient(redis: redis, namespace: "wl3")
         try client.configure(SchedulerSettings())
-        var config = SwarmConfig()
+        var config = SwarmConfig.trustingTestSigner()
         config.worker.heartbeatInterval = 0.1
         config.worker.maxMemoryPercent = 0   // any host is "over" this
         config.worker.idleTimeout = 1.5
@@ -114,7 +114,7 @@ final class WorkerLoopTests: XCTestCase {
         let exit = Mutex<WorkerExit?>(nil)
         Thread { let r = try? worker.run(); exit.withLock { $0 = r }; done.signal() }.start()
         _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl3",
-                              tasks: [TaskRecord(spec: spec("quick", "true"), repo: nil)])
+                              tasks: [TaskRecord(spec: spec("quick", "true"), repo: nil).signed(by: testSigner, feature: "w")])
         XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "an idle worker exits after idle_timeout")
         XCTAssertEqual(exit.withLock { $0 }, .idle)
         XCTAssertEqual(try client.state(of: "w/quick"), "dispatched", "an overloaded worker claims nothing")

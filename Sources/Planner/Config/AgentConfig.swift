@@ -25,19 +25,40 @@ public struct AgentConfig: Sendable, Equatable {
         self.env = env
     }
 
-    /// `base` plus this agent's `env`, each `${NAME}` or `$NAME` value replaced by `base[NAME]`
-    /// (a reference to a variable `base` lacks leaves the variable out).
+    /// `base` plus this agent's `env` expanded from `base` (see ``expandedEnvironment(from:)``).
     public func environment(base: [String: String]) -> [String: String] {
-        var result = base
+        base.merging(expandedEnvironment(from: base)) { _, agent in agent }
+    }
+
+    /// This agent's `env` with its references to `source` expanded: every `${NAME}` inside a value
+    /// becomes `source[NAME]` (empty when unset), and a whole value `$NAME` becomes `source[NAME]`.
+    /// A value that is nothing but a reference to an unset variable leaves the variable out, so
+    /// the agent sees it unset rather than empty. Expansion happens where the agent runs (on the
+    /// worker), so secrets stay out of config files and out of Redis.
+    public func expandedEnvironment(from source: [String: String]) -> [String: String] {
+        var result: [String: String] = [:]
         for (name, value) in env {
             if value.isEnvReference {
                 let reference = value.hasPrefix("${") ? String(value.dropFirst(2).dropLast()) : String(value.dropFirst())
-                result[name] = base[reference]
+                if let resolved = source[reference] { result[name] = resolved }
             } else {
-                result[name] = value
+                result[name] = Self.expandBraced(value, from: source)
             }
         }
         return result
+    }
+
+    /// `value` with every `${NAME}` replaced by `source[NAME]` (empty when unset).
+    static func expandBraced(_ value: String, from source: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(value)
+        while let open = rest.range(of: "${") {
+            guard let close = rest[open.upperBound...].firstIndex(of: "}") else { break }
+            out += rest[..<open.lowerBound]
+            out += source[String(rest[open.upperBound..<close])] ?? ""
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
     }
 
     /// `command` with every `{prompt}` replaced by `prompt`; each element stays one argument.

@@ -59,14 +59,32 @@ extension RedisConfig {
     static func checkURL(_ url: String, path: String, node: SourceNode?, reader: inout NodeReader) {
         guard !url.isEmpty else { return }
         guard url.hasPrefix("redis://") || url.hasPrefix("unix://") else {
-            reader.report("'\(url)' is not a Redis URL; use redis://host:port/db or unix:///path/to/socket (TLS is not supported by hiredis 0.14)",
+            // The text itself is not quoted: it may hold a password.
+            let scheme = url.range(of: "://").map { "scheme '\(url[..<$0.lowerBound])'" } ?? "no scheme"
+            reader.report("this is not a Redis URL (\(scheme)); use redis://host:port/db or unix:///path/to/socket (TLS is not supported by hiredis 0.14)",
                           path: path, at: node)
             return
         }
-        if node != nil, let components = URLComponents(string: url), components.password != nil {
+        if node != nil, Self.holdsCredentials(url) {
             reader.report("the URL contains a password; remove it from the file and set SWARM_REDIS_URL in the environment instead",
                           path: path, at: node)
         }
+    }
+
+    /// Whether a Redis URL carries a credential in any form Swarm accepts: `user:pass@`,
+    /// `:pass@`, a bare `secret@` (read as the password), or a `password=` query parameter.
+    public static func holdsCredentials(_ url: String) -> Bool {
+        guard let schemeEnd = url.range(of: "://") else { return false }
+        var rest = url[schemeEnd.upperBound...]
+        if let q = rest.firstIndex(of: "?") {
+            let query = rest[rest.index(after: q)...]
+            for pair in query.split(separator: "&") {
+                let name = pair.split(separator: "=", maxSplits: 1).first.map(String.init) ?? ""
+                if (name.removingPercentEncoding ?? name).lowercased() == "password" { return true }
+            }
+            rest = rest[..<q]
+        }
+        return rest.contains("@")
     }
 
     /// Reports a namespace that cannot be used inside a Redis hash tag.

@@ -12,7 +12,7 @@ import RedisKit
 ///
 /// KEYS[1] events · ARGV gid, token, worker, tokens used, result text (already redacted), routes
 /// Returns `{1, state}` (`succeeded` or `needs_human`), plus the next task's
-/// `gid, token, attempt, spec` when one was started, or `{0, refusal}` for a stale token.
+/// `gid, token, attempt, spec, sig, feature` when one was started, or `{0, refusal}` for a stale token.
 enum CompleteTransition {
     static let source = #"""
 register('complete', function(keys, args)
@@ -45,7 +45,7 @@ register('complete', function(keys, args)
         local item = redis.call('LPOP', K('q:' .. route))
         if not item then break end
         local started = start_item(item, worker)
-        if started[1] == 1 then return {1, state, started[2], started[3], started[4], started[5]} end
+        if started[1] == 1 then return {1, state, started[2], started[3], started[4], started[5], started[6], started[7]} end
       end
     end
   end
@@ -71,6 +71,6 @@ extension SchedulerClient {
         guard a.first?.int == 1 else { throw .stale(task: task.gid, detail: a.count > 1 ? a[1].string ?? "" : "") }
         let state = a.count > 1 ? a[1].string ?? "" : ""
         guard a.count >= 6 else { return (state, nil) }
-        return (state, StartedTask(gid: a[2].string ?? "", token: a[3].int ?? 0, attempt: a[4].int ?? 0, specJSON: a[5].string ?? "{}"))
+        return (state, StartedTask.fromReply(a, from: 2))
     }
 }

@@ -5,7 +5,7 @@ import RedisKit
 /// longer dispatched at that attempt (reaped and re-dispatched, cancelled): the worker drops it.
 ///
 /// KEYS[1] events · ARGV[1] queue item `attempt:gid` · ARGV[2] worker id
-/// Returns `{1, gid, token, attempt, spec}` or `{0, reason}`.
+/// Returns `{1, gid, token, attempt, spec, sig, feature}` or `{0, reason}`.
 enum StartTransition {
     static let source = #"""
 -- Starts the task behind queue item `attempt:gid` for `worker`.
@@ -13,7 +13,7 @@ local function start_item(item, worker)
   local sep = string.find(item, ':', 1, true)
   if not sep then return {0, 'malformed queue item'} end
   local attempt, gid = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
-  local v = redis.call('HMGET', K('task:' .. gid), 'state', 'attempt', 'feature', 'spec')
+  local v = redis.call('HMGET', K('task:' .. gid), 'state', 'attempt', 'feature', 'spec', 'sig')
   if not v[1] then return {0, 'no such task'} end
   local t = {state = v[1], attempt = v[2] or '', feature = v[3] or ''}
   if t.state ~= 'dispatched' or t.attempt ~= attempt then
@@ -27,7 +27,7 @@ local function start_item(item, worker)
   transition(gid, t.feature, 'dispatched', 'running',
              {'token', token, 'worker', worker, 'started_at', NOW},
              {'worker', worker, 'attempt', attempt})
-  return {1, gid, token, tonumber(attempt), v[4] or '{}'}
+  return {1, gid, token, tonumber(attempt), v[4] or '{}', v[5] or '', t.feature}
 end
 
 register('start', function(keys, args)
@@ -46,6 +46,17 @@ public struct StartedTask: Sendable, Equatable {
     public var attempt: Int
     /// The task spec JSON.
     public var specJSON: String
+    /// The submitter's signature (``SpecSignature``); empty when the task was submitted unsigned.
+    public var signature: String = ""
+    /// The feature the task hash names (what the signature covers, with `gid`).
+    public var feature: String = ""
+
+    /// Reads the fields `start_item` returns from position `first` of reply `a`.
+    static func fromReply(_ a: [RedisValue], from first: Int) -> StartedTask {
+        func at(_ i: Int) -> RedisValue? { a.count > first + i ? a[first + i] : nil }
+        return StartedTask(gid: at(0)?.string ?? "", token: at(1)?.int ?? 0, attempt: at(2)?.int ?? 0,
+                           specJSON: at(3)?.string ?? "{}", signature: at(4)?.string ?? "", feature: at(5)?.string ?? "")
+    }
 }
 
 extension SchedulerClient {
@@ -56,7 +67,6 @@ extension SchedulerClient {
         guard a.first?.int == 1, a.count >= 5 else {
             return (nil, a.count > 1 ? a[1].string : "refused")
         }
-        return (StartedTask(gid: a[1].string ?? "", token: a[2].int ?? 0, attempt: a[3].int ?? 0,
-                            specJSON: a[4].string ?? "{}"), nil)
+        return (StartedTask.fromReply(a, from: 1), nil)
     }
 }

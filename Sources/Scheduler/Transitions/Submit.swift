@@ -9,9 +9,9 @@ import RedisKit
 ///
 /// submit_feature: KEYS[1] events · ARGV feature, idempotency key, description, budget, total tasks
 ///   → `{'created'|'resume'|'duplicate', feature}`
-/// submit_tasks: KEYS[1] events · ARGV feature, then 9 fields per task:
+/// submit_tasks: KEYS[1] events · ARGV feature, then 10 fields per task:
 ///   gid, type, route, priority, budget, retries, deps (comma separated gids),
-///   artifacts (newline separated), spec JSON → `{created, skipped, admitted}`
+///   artifacts (newline separated), spec JSON, signature (may be empty) → `{created, skipped, admitted}`
 enum SubmitTransition {
     static let source = #"""
 register('submit_feature', function(keys, args)
@@ -40,10 +40,11 @@ register('submit_tasks', function(keys, args)
   local blimit = redis.call('HGET', K('feature:' .. fid), 'budget') or '0'
   local created, skipped = 0, 0
   local i = 2
-  while i + 8 <= #args do
+  while i + 9 <= #args do
     local gid, ttype, route, priority, budget, retries, deps, artifacts, spec =
       args[i], args[i + 1], args[i + 2], args[i + 3], args[i + 4], args[i + 5], args[i + 6], args[i + 7], args[i + 8]
-    i = i + 9
+    local sig = args[i + 9]
+    i = i + 10
     local tkey = K('task:' .. gid)
     if redis.call('EXISTS', tkey) == 1 then
       skipped = skipped + 1
@@ -62,7 +63,7 @@ register('submit_tasks', function(keys, args)
         end
       end
       redis.call('HSET', tkey, 'feature', fid, 'type', ttype, 'route', route, 'priority', priority,
-                 'budget', budget, 'retries', retries, 'deps', deps, 'artifacts', artifacts, 'spec', spec,
+                 'budget', budget, 'retries', retries, 'deps', deps, 'artifacts', artifacts, 'spec', spec, 'sig', sig,
                  'attempt', 0, 'failures', 0, 'lost', 0, 'created', NOW, 'blimit', blimit)
       redis.call('SET', K('deps:' .. gid), unmet)
       redis.call('SADD', K('feature_tasks:' .. fid), gid)
@@ -107,10 +108,13 @@ public struct TaskRecord: Sendable, Equatable {
     public var artifacts: [String]
     /// The full task spec as JSON (what workers run).
     public var specJSON: String
+    /// The submitter's signature over `specJSON`, `gid` and the feature (``SpecSignature``);
+    /// empty when unsigned.
+    public var signature: String
 
     /// Creates a record.
     public init(gid: String, type: String, route: String = "any", priority: Int = 0, budget: Int = 0, retries: Int = 0,
-                dependsOn: [String] = [], artifacts: [String] = [], specJSON: String = "{}") {
+                dependsOn: [String] = [], artifacts: [String] = [], specJSON: String = "{}", signature: String = "") {
         self.gid = gid
         self.type = type
         self.route = route
@@ -120,6 +124,15 @@ public struct TaskRecord: Sendable, Equatable {
         self.dependsOn = dependsOn
         self.artifacts = artifacts
         self.specJSON = specJSON
+        self.signature = signature
+    }
+
+    /// This record signed by `signer` as a task of `feature` (unchanged when `signer` is nil).
+    public func signed(by signer: SpecSigner?, feature: String) throws(SigningError) -> TaskRecord {
+        guard let signer else { return self }
+        var copy = self
+        copy.signature = try signer.sign(gid: gid, feature: feature, specJSON: specJSON)
+        return copy
     }
 
     /// The route for a task's placement needs: a target machine wins, then required
@@ -168,7 +181,7 @@ extension SchedulerClient {
             var args: [any RedisArgument] = [fid]
             for t in tasks[start..<min(start + chunk, tasks.count)] {
                 args += [t.gid, t.type, t.route, t.priority, t.budget, t.retries,
-                         t.dependsOn.joined(separator: ","), t.artifacts.joined(separator: "\n"), t.specJSON]
+                         t.dependsOn.joined(separator: ","), t.artifacts.joined(separator: "\n"), t.specJSON, t.signature]
             }
             let r = try call("submit_tasks", args).array ?? []
             created += r.first?.int ?? 0

@@ -1,4 +1,5 @@
 import Foundation
+import Planner
 
 /// Runs an ``ExecutorKind`` with a ``ProcessRunner``.
 public struct Executor: Sendable {
@@ -27,11 +28,14 @@ public struct Executor: Sendable {
         case let .script(command):
             return ExecutionResult(process: try launch(
                 context.request(argv: ["/bin/sh", "-c", command]), cancellation, onOutput))
-        case let .agent(prompt, template):
-            let argv = try template.arguments(forPrompt: prompt)
-            let usage = try UsageExtractor(jsonField: template.usageJSONField, pattern: template.usagePattern)
+        case let .agent(prompt, agent):
+            let argv = try agent.arguments(forPrompt: prompt)
+            let usage = try UsageExtractor(jsonField: agent.usageJSONField, pattern: agent.usagePattern)
+            // `${NAME}` in the agent's env is filled from the task environment, which holds the
+            // worker's variables minus its Redis connection: an agent cannot be handed those.
             let process = try launch(
-                context.request(argv: argv, extraEnvironment: template.env), cancellation, onOutput)
+                context.request(argv: argv, extraEnvironment: agent.expandedEnvironment(from: context.environment)),
+                cancellation, onOutput)
             return ExecutionResult(process: process, tokensUsed: usage.tokens(in: process.standardOutput))
         case .noop:
             return ExecutionResult(process: ProcessResult(termination: .exited(code: 0)))

@@ -10,6 +10,25 @@ public enum TaskOutcome: Sendable, Equatable {
     case failed(kind: FailureKind, reason: String, tokens: Int, output: String)
     /// Stopped because the worker lost the task (lease gone, cancelled, draining at once).
     case abandoned(String)
+    /// Not run: its spec is not signed by a key this worker trusts (or was altered after
+    /// signing). The task goes to a person, with a `spec_rejected` event.
+    case rejected(reason: String)
+
+    /// The outcome with every reason passed through `redactor`: a reason quotes plan text
+    /// (an acceptance command) and error messages, and leaves the worker for Redis, events,
+    /// the ledger and review.
+    func redacted(by redactor: Redactor) -> TaskOutcome {
+        switch self {
+        case let .failed(kind, reason, tokens, output):
+            return .failed(kind: kind, reason: redactor.redact(reason), tokens: tokens, output: output)
+        case let .rejected(reason):
+            return .rejected(reason: redactor.redact(reason))
+        case let .abandoned(why):
+            return .abandoned(redactor.redact(why))
+        case .succeeded:
+            return self
+        }
+    }
 }
 
 /// Runs one task spec with the worker's executors and acceptance tests.
@@ -24,17 +43,51 @@ public struct TaskRun: Sendable {
         self.settings = settings
     }
 
-    /// Runs `spec` (attempt `attempt`), streaming redacted output to `onOutput`.
+    /// Runs a started task: checks its signature over the exact stored spec (before anything of
+    /// it is even decoded), decodes it, and runs it.
+    public func run(_ task: StartedTask, cancellation: CancellationToken?,
+                    onOutput: (([UInt8]) -> Void)? = nil) -> TaskOutcome {
+        do { try settings.specTrust.verifySignature(of: task) } catch {
+            return TaskOutcome.rejected(reason: error.description).redacted(by: settings.redactor)
+        }
+        let spec: TaskSpec
+        do {
+            spec = try TaskSpec.decode(json: Data(task.specJSON.utf8))
+        } catch {
+            return TaskOutcome.failed(kind: .human, reason: "unreadable task spec: \(error)", tokens: 0, output: "")
+                .redacted(by: settings.redactor)
+        }
+        do { try settings.specTrust.checkIdentity(of: task, spec: spec) } catch {
+            return TaskOutcome.rejected(reason: error.description).redacted(by: settings.redactor)
+        }
+        return run(spec, attempt: task.attempt, cancellation: cancellation, onOutput: onOutput)
+    }
+
+    /// Runs `spec` (attempt `attempt`), streaming redacted output to `onOutput`. The spec is
+    /// trusted as it is: ``run(_:cancellation:onOutput:)`` checks a started task's signature.
     public func run(_ spec: TaskSpec, attempt: Int, cancellation: CancellationToken?,
                     onOutput: (([UInt8]) -> Void)? = nil) -> TaskOutcome {
+        runUnredacted(spec, attempt: attempt, cancellation: cancellation, onOutput: onOutput).redacted(by: settings.redactor)
+    }
+
+    /// The environment of one attempt: the worker's minus its Redis connection, plus identity.
+    func environment(for spec: TaskSpec, attempt: Int) -> [String: String] {
+        settings.taskEnvironment.forTask(identity: [
+            "SWARM_TASK_ID": spec.globalID, "SWARM_FEATURE": spec.feature,
+            "SWARM_ATTEMPT": String(attempt), "SWARM_WORKER": settings.id,
+        ])
+    }
+
+    private func runUnredacted(_ spec: TaskSpec, attempt: Int, cancellation: CancellationToken?,
+                               onOutput: (([UInt8]) -> Void)?) -> TaskOutcome {
         let kind: ExecutorKind
         switch spec.executor {
         case let .agent(name, prompt):
-            guard let template = settings.agents[name] else {
+            guard let agent = settings.agents[name] else {
                 return .failed(kind: .human, reason: "agent '\(name)' is not configured on worker \(settings.id); add it under agents: in config.yaml",
                                tokens: 0, output: "")
             }
-            kind = .agent(prompt: prompt, template: template)
+            kind = .agent(prompt: prompt, agent: agent)
         case let .script(command): kind = .script(command: command)
         case .noop: kind = .noop
         case let .sleep(seconds): kind = .sleep(seconds: seconds)
@@ -43,19 +96,14 @@ public struct TaskRun: Sendable {
         if let cwd = spec.cwd, !FileManager.default.fileExists(atPath: cwd) {
             return .failed(kind: .human, reason: "working directory \(cwd) does not exist on \(settings.host)", tokens: 0, output: "")
         }
-        var env = settings.environment
-        env["SWARM_TASK_ID"] = spec.globalID
-        env["SWARM_FEATURE"] = spec.feature
-        env["SWARM_ATTEMPT"] = String(attempt)
-        env["SWARM_WORKER"] = settings.id
-        let context = ExecutionContext(workingDirectory: spec.cwd, environment: env, timeout: spec.timeout > 0 ? spec.timeout : nil,
+        let context = ExecutionContext(workingDirectory: spec.cwd, environment: environment(for: spec, attempt: attempt), timeout: spec.timeout > 0 ? spec.timeout : nil,
                                        killGracePeriod: settings.killGrace, limits: settings.limits, maxOutputBytes: settings.maxOutputBytes)
         let runner = ProcessRunner(redactor: settings.redactor)
         let result: ExecutionResult
         do {
             result = try Executor(runner: runner).execute(kind, context: context, cancellation: cancellation, onOutput: onOutput)
         } catch {
-            return .failed(kind: .error, reason: settings.redactor.redact("could not start: \(error)"), tokens: 0, output: "")
+            return .failed(kind: .error, reason: "could not start: \(error)", tokens: 0, output: "")
         }
         let tokens = result.tokensUsed ?? 0
         let p = result.process

@@ -86,6 +86,14 @@ public final class WorkerLoop: Sendable {
 
     /// Runs until stopped or idle. Waits out any Redis outage (it never gives up on Redis).
     public func run() throws(WorkerError) -> WorkerExit {
+        // Tasks run as this user: keep them out of /proc/<worker>/environ and memory, which
+        // hold the Redis URL.
+        ProcessPrivacy.hideFromSameUser()
+        if settings.specTrust.verifies {
+            logger.info("worker \(settings.id): \(settings.specTrust.startupMessage)")
+        } else {
+            logger.warning("worker \(settings.id): \(settings.specTrust.startupMessage)")
+        }
         guard let (client, routes) = connectAndRegister() else { return .stopped }
         state.withLock { $0.routes = routes }
         let hb = Thread { [self] in heartbeatLoop() }
@@ -160,16 +168,9 @@ public final class WorkerLoop: Sendable {
 
     /// Runs a task and reports it; returns the next task when the report also claimed one.
     private func execute(_ task: StartedTask, client: SchedulerClient, nextRoutes: [String]) throws(SchedulerError) -> StartedTask? {
-        let spec: TaskSpec
-        do {
-            spec = try TaskSpec.decode(json: Data(task.specJSON.utf8))
-        } catch {
-            _ = try? client.fail(task, worker: settings.id, kind: .human, reason: "unreadable task spec: \(error)")
-            return nil
-        }
         let cancel = try? CancellationToken()
         state.withLock { $0.task = task; $0.cancel = cancel }
-        let outcome = TaskRun(settings: settings).run(spec, attempt: task.attempt, cancellation: cancel)
+        let outcome = TaskRun(settings: settings).run(task, cancellation: cancel)
         state.withLock { $0.cancel = nil }
         defer { state.withLock { if $0.task?.gid == task.gid { $0.task = nil } } }
         if case let .abandoned(why) = outcome {
@@ -195,6 +196,9 @@ public final class WorkerLoop: Sendable {
                     return reply.next
                 case let .failed(kind, reason, tokens, output):
                     try client.fail(task, worker: settings.id, kind: kind, reason: reason, tokensUsed: tokens, output: output)
+                case let .rejected(reason):
+                    logger.error("worker \(settings.id): refused to run \(task.gid): \(reason)")
+                    try client.rejectSpec(task, worker: settings.id, reason: reason)
                 case .abandoned:
                     break
                 }

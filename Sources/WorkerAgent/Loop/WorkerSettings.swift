@@ -1,6 +1,7 @@
 import Foundation
 import Planner
 import RedisKit
+import Scheduler
 
 /// Everything a worker process needs to know, derived from config and its command line.
 public struct WorkerSettings: Sendable {
@@ -11,7 +12,7 @@ public struct WorkerSettings: Sendable {
     /// Detected plus configured capabilities.
     public var capabilities: [String]
     /// Agents it can run, by name.
-    public var agents: [String: AgentCommandTemplate]
+    public var agents: [String: AgentConfig]
     /// Seconds between heartbeats.
     public var heartbeatInterval: Double
     /// Exit after this many idle seconds (0 = never).
@@ -34,19 +35,25 @@ public struct WorkerSettings: Sendable {
     public var retryAcceptanceTypes: Set<String>
     /// Longest single block on the queues, seconds (bounds how fast a stop is noticed).
     public var claimBlock: Double = 1
-    /// Environment given to tasks.
-    public var environment: [String: String]
+    /// The worker's environment, minus its Redis connection: what tasks inherit.
+    public var taskEnvironment: TaskEnvironment
+    /// Which task specs it runs: signed by a trusted key, or (when signatures are not required)
+    /// any.
+    public var specTrust: SpecTrust
 
-    /// Settings from config, for a worker with id `id` on `host`.
+    /// Settings from config, for a worker with id `id` on `host`, connected through `redis`
+    /// (default: `SWARM_REDIS_URL` of `environment`, else `redis.url` of the config).
+    ///
+    /// Trusted keys are `security.trusted_keys` plus the host key in `state_dir` when it exists
+    /// (relative paths are resolved against `baseDirectory`).
     public init(config: SwarmConfig, id: String, host: String = Capabilities.hostName(), extraCapabilities: [String] = [],
-                environment: [String: String] = ProcessInfo.processInfo.environment) throws(RedactorError) {
+                environment: [String: String] = ProcessInfo.processInfo.environment, redis: RedisURL? = nil,
+                baseDirectory: String = FileManager.default.currentDirectoryPath) throws(WorkerSetupError) {
         self.id = id
         self.host = host
         let configured = config.worker.capabilities + (config.machines[host] ?? []) + extraCapabilities
         capabilities = Capabilities.detect(configured: configured).capabilities
-        agents = config.agents.mapValues {
-            AgentCommandTemplate(argv: $0.command, usageJSONField: $0.usageJSONField, usagePattern: $0.usagePattern, env: $0.env)
-        }
+        agents = config.agents
         let w = config.worker
         heartbeatInterval = w.heartbeatInterval
         idleTimeout = w.idleTimeout
@@ -57,16 +64,44 @@ public struct WorkerSettings: Sendable {
         maxOutputBytes = w.maxOutputBytes
         limits = ProcessLimits(memoryBytes: w.rlimitMemoryMB > 0 ? UInt64(w.rlimitMemoryMB) << 20 : nil,
                                cpuSeconds: w.rlimitCPUSeconds > 0 ? UInt64(w.rlimitCPUSeconds) : nil)
-        // The Redis password (from SWARM_REDIS_URL) is a secret too, whatever the variable's name.
-        let redisPassword = environment["SWARM_REDIS_URL"].flatMap { try? RedisURL(parsing: $0).password }
-        redactor = try Redactor(security: config.security, environment: environment, extraSecrets: redisPassword.map { [$0] } ?? [])
+        let connection = redis ?? [environment["SWARM_REDIS_URL"], config.redis.url]
+            .compactMap { $0 }.first { !$0.isEmpty }.flatMap { try? RedisURL(parsing: $0) }
+        // The Redis password is a secret too, whatever the variable that holds it is called.
+        let redisPassword = connection?.password.map { [$0] } ?? []
+        do {
+            redactor = try Redactor(security: config.security, environment: environment, extraSecrets: redisPassword)
+        } catch {
+            throw .badRedaction(error)
+        }
         retryAcceptanceTypes = Set(config.taskTypes.filter { $0.value.retryOnAcceptanceFailure }.map(\.key))
-        self.environment = environment
+        taskEnvironment = TaskEnvironment(worker: environment, redis: connection)
+        do {
+            specTrust = try SpecTrust(security: config.security, stateDirectory: config.orchestrator.stateDir,
+                                      baseDirectory: baseDirectory)
+        } catch {
+            throw .badTrustedKey(error)
+        }
     }
 
     /// A fresh worker id: host, pid and a random suffix.
     public static func newID(host: String = Capabilities.hostName()) -> String {
         "\(host)-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+    }
+}
+
+/// Why a worker's settings could not be built from config.
+public enum WorkerSetupError: Error, Sendable, CustomStringConvertible {
+    /// A `security.redact_patterns` entry is not a valid pattern.
+    case badRedaction(RedactorError)
+    /// A `security.trusted_keys` entry (or the host key) cannot be read.
+    case badTrustedKey(SigningError)
+
+    /// A message saying what to fix.
+    public var description: String {
+        switch self {
+        case let .badRedaction(e): return "invalid security.redact_patterns: \(e)"
+        case let .badTrustedKey(e): return "invalid security.trusted_keys: \(e)"
+        }
     }
 }
 

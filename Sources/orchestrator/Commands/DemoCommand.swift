@@ -55,7 +55,8 @@ struct DemoCommand: ParsableCommand {
         try up.start(workers: workers)
         defer { up.shutdown() }
         guard let client = up.client else { throw ExitCode(1) }
-        let submitted = try orFail { try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())") }
+        let signer = try ctx.submitSigner()
+        let submitted = try orFail { try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())", signer: signer) }
         print("submitted feature \(submitted.feature) (\(submitted.created) tasks)\n")
 
         let reader = EventReader(redis: try ctx.connect(), namespace: ctx.namespace)

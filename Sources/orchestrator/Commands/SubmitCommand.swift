@@ -22,18 +22,25 @@ struct SubmitCommand: ParsableCommand {
     @Flag(help: "Treat overlapping-artifact warnings as errors.")
     var strict = false
 
-    /// Plans are stored in Redis as written, so a literal secret in a prompt or command would
-    /// reach Redis unredacted: refuse the plan instead, naming the task.
+    /// Plans are stored in Redis as written, so a literal secret anywhere in one (a prompt, a
+    /// command, a test, the feature's description...) would reach Redis unredacted: refuse the
+    /// plan instead, naming every field that holds one.
     static func refuseLiteralSecrets(in plan: Plan, config: SwarmConfig) throws {
         guard let redactor = try? Redactor(security: config.security, environment: [:]) else { return }
-        let leaking = plan.feature.tasks.filter { t in
-            let json = String(decoding: t.encodedJSON(), as: UTF8.self)
-            return redactor.redact(json) != json
-        }
+        let leaking = secretFields(in: plan.feature, redactor: redactor)
         guard !leaking.isEmpty else { return }
-        printError("error: \(leaking.map(\.id).joined(separator: ", ")): a prompt, command or test holds what looks like a secret "
+        printError("error: \(leaking.joined(separator: ", ")): holds what looks like a secret "
                    + "(it matches security.redact_patterns); read it from an environment variable instead. Nothing was submitted.")
         throw ExitCode(1)
+    }
+
+    /// The fields of `feature` holding a secret, named by task id where they belong to a task.
+    static func secretFields(in feature: Feature, redactor: Redactor) -> [String] {
+        var own = feature
+        own.tasks = []
+        let featureFields = redactor.secretFields(in: own).filter { !$0.hasPrefix("tasks") }.map { "feature \($0)" }
+        let taskFields = feature.tasks.flatMap { task in redactor.secretFields(in: task).map { "\(task.id): \($0)" } }
+        return featureFields + taskFields
     }
 
     func run() throws {
@@ -48,11 +55,12 @@ struct SubmitCommand: ParsableCommand {
         }
         for w in loaded.warnings { printError("warning: \(w)") }
         try SubmitCommand.refuseLiteralSecrets(in: loaded, config: ctx.config)
+        let signer = try ctx.submitSigner()
         let client = try ctx.client()
         let base = URL(fileURLWithPath: plan).deletingLastPathComponent().path
         let result = try orFail {
             try client.configure(SchedulerSettings(config: ctx.config))
-            return try client.submit(plan: loaded, idempotencyKey: idempotencyKey, baseDirectory: base)
+            return try client.submit(plan: loaded, idempotencyKey: idempotencyKey, baseDirectory: base, signer: signer)
         }
         switch result.outcome {
         case .created:

@@ -21,12 +21,14 @@ struct WorkerCommand: ParsableCommand {
         StateDirectory.restoreUmaskFromEnvironment()
         let ctx = try global.context()
         let hostName = host ?? Capabilities.hostName()
+        // This host's key pair: a submit from this host (same state_dir) signs with it.
+        if ctx.config.security.requireSignatures { try ctx.ensureHostKey() }
         let settings: WorkerSettings
         do {
             settings = try WorkerSettings(config: ctx.config, id: id ?? WorkerSettings.newID(host: hostName), host: hostName,
-                                          extraCapabilities: capability)
+                                          extraCapabilities: capability, redis: ctx.url)
         } catch {
-            printError("error: invalid security.redact_patterns: \(error)")
+            printError("error: \(error)")
             throw ExitCode(2)
         }
         let loop = WorkerLoop(settings: settings, url: ctx.url, options: ctx.options, namespace: ctx.namespace)

@@ -36,6 +36,7 @@ final class UpRunner {
             throw ExitCode(2)
         }
         if ctx.embedded { try startEmbeddedRedis() }
+        try ctx.prepareSigning(logger: logger)
         let c = try ctx.client()
         client = c
         try orFail {

@@ -30,9 +30,12 @@ final class BenchContext {
         workerConfig = server.configuration.directory + "/bench-config.yaml"
         // Host-load backpressure off: a saturated 2-core benchmark host would otherwise make
         // workers stop claiming (max_cpu_percent 95). Idle timeout: orphans clean themselves up.
+        // Signatures off: the scenarios submit through the library, unsigned, to a private server.
         let yaml = """
         redis:
           url: "unix://\(server.socketPath)"
+        security:
+          require_signatures: false
         worker:
           max_cpu_percent: 100
           max_memory_percent: 100
