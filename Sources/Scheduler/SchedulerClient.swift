@@ -1,4 +1,5 @@
 import Foundation
+import Planner
 import RedisKit
 
 /// Typed access to one namespace's scheduler state: each transition's wrapper lives beside its
@@ -10,7 +11,11 @@ public final class SchedulerClient {
     public let keys: Keys
 
     /// Wraps a connection for namespace `namespace` and makes sure the functions library is loaded.
+    ///
+    /// - Throws: ``SchedulerError/invalidInput(_:)`` for a namespace that breaks the key layout
+    ///   (`*`, `}`, spaces...; see `Namespace.problem`).
     public init(redis: RedisConnection, namespace: String) throws(SchedulerError) {
+        if let problem = Namespace.problem(namespace) { throw .invalidInput(problem) }
         self.redis = redis
         self.keys = Keys(namespace: namespace)
         do { try redis.ensureLoaded(SchedulerLibrary.library) } catch { throw SchedulerError(error) }

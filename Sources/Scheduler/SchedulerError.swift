@@ -12,6 +12,10 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     case badState(String)
     /// A feature id clashes with a different plan already submitted.
     case featureExists(String)
+    /// A submit was refused before anything was written: a value out of bounds, a bad id or path.
+    case invalidInput(String)
+    /// A task's record in Redis is corrupt; it was quarantined (needs_human). Cancel it.
+    case corrupt(String)
     /// A reply had an unexpected shape (a bug: please report it).
     case unexpected(String)
     /// A task spec could not be signed (the signing key is missing or unreadable).
@@ -22,7 +26,7 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .redis(e): return e.description
         case let .stale(task, detail): return "refused a stale report for \(task): \(detail)"
-        case let .notFound(m), let .badState(m), let .featureExists(m): return m
+        case let .notFound(m), let .badState(m), let .featureExists(m), let .invalidInput(m), let .corrupt(m): return m
         case let .unexpected(m): return "unexpected scheduler reply: \(m)"
         case let .signing(e): return e.description
         }
@@ -36,6 +40,8 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
             case "NOTASK", "NOFEATURE": self = .notFound(text); return
             case "BADSTATE", "BADACTION", "UNKNOWNWORKER": self = .badState(text); return
             case "FEATUREEXISTS": self = .featureExists(text); return
+            case "BADINPUT": self = .invalidInput(text); return
+            case "CORRUPT": self = .corrupt(text); return
             default: break
             }
         }

@@ -43,6 +43,9 @@ public struct SchedulerSettings: Sendable, Equatable {
     public var dispatchBatch = 256
     /// Ready candidates looked at per dispatch call.
     public var dispatchScan = 1024
+    /// Seconds before a task's deadline from which it ranks as if it had waited since then
+    /// (a task due in less than this overtakes tasks enqueued after deadline − lead).
+    public var deadlineLead = 600.0
     /// Rate limit for types without their own.
     public var defaultRate = TypeLimits()
     /// Limits by task type.
@@ -59,6 +62,7 @@ public struct SchedulerSettings: Sendable, Equatable {
             ("retry_base", ms(retryBase)), ("retry_max", ms(retryMax)), ("retry_jitter", "\(retryJitter)"),
             ("max_lost", "\(maxLost)"), ("worker_ttl", ms(workerTTL)),
             ("dispatch_batch", "\(dispatchBatch)"), ("dispatch_scan", "\(dispatchScan)"),
+            ("deadline_lead", "\(deadlineLead)"),
             ("rate:*", "\(defaultRate.ratePerSecond)"), ("burst:*", "\(defaultRate.burst)"),
         ]
         for (name, l) in types.sorted(by: { $0.key < $1.key }) {

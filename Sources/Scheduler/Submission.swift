@@ -39,10 +39,17 @@ extension TaskRecord {
             s.cwd = root
         }
         s.cwd = s.cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+        s.artifacts = spec.artifacts.map(normalizedArtifactPath)
+        s.inputs = spec.inputs.map(normalizedArtifactPath)
+        // Never trap on a date no plan can hold: -1 fails `problem` (PlanLimits.deadline).
+        let deadline = spec.deadline.map { date -> Int in
+            let ms = (date.timeIntervalSince1970 * 1000).rounded()
+            return ms.isFinite && abs(ms) < 1e18 ? Int(ms) : -1
+        }
         self.init(gid: spec.globalID, type: spec.type, route: TaskRecord.route(machine: spec.machine, requires: spec.requires),
                   priority: spec.priority, budget: spec.budget, retries: spec.retries,
-                  dependsOn: Array(Set(spec.dependsOn)).sorted().map { "\(spec.feature)/\($0)" }, artifacts: spec.artifacts,
-                  specJSON: String(decoding: s.encodedJSON(), as: UTF8.self))
+                  dependsOn: Array(Set(spec.dependsOn)).sorted().map { "\(spec.feature)/\($0)" }, artifacts: s.artifacts,
+                  specJSON: String(decoding: s.encodedJSON(), as: UTF8.self), deadlineMs: deadline)
     }
 }
 

@@ -139,6 +139,18 @@ final class SignedSpecTests: XCTestCase {
         XCTAssertEqual(keys.base64Keys, [host.publicKeyBase64])
     }
 
+    /// A worker trusts the keys `up` hands it in SWARM_TRUSTED_KEYS besides its config's.
+    func testWorkerTrustsTheKeysItsEnvironmentNames() throws {
+        var config = SwarmConfig()
+        config.orchestrator.stateDir = evidence + "/none"
+        let other = SpecSigner()
+        let settings = try WorkerSettings(config: config, id: "w", host: "h", environment: [
+            "SWARM_TRUSTED_KEYS": "\(testSigner.publicKeyBase64), \(other.publicKeyBase64)",
+        ])
+        guard case let .signed(keys, _) = settings.specTrust else { return XCTFail("not verifying") }
+        XCTAssertEqual(Set(keys.base64Keys), [testSigner.publicKeyBase64, other.publicKeyBase64])
+    }
+
     /// `reject_spec` respects fencing: a report with an old token changes nothing.
     func testRejectionWithAStaleTokenIsRefused() throws {
         let redis = try TestRedis.fresh()

@@ -11,7 +11,19 @@ enum PlanAnalyzer {
                             layers: layers,
                             criticalPath: critical.tasks.map { tasks[$0].id },
                             criticalPathSeconds: critical.seconds,
-                            totalTokens: tasks.reduce(0) { $0 &+ $1.budget },
+                            totalTokens: totalTokens(tasks),
                             budget: feature.budget)
+    }
+
+    /// The sum of the task budgets, `Int.max` when it overflows (checked, never wrapping: two
+    /// tasks of `Int.max` tokens must not add up to -2).
+    static func totalTokens(_ tasks: [TaskSpec]) -> Int {
+        var total = 0
+        for task in tasks {
+            let (sum, overflow) = total.addingReportingOverflow(max(task.budget, 0))
+            if overflow { return Int.max }
+            total = sum
+        }
+        return total
     }
 }

@@ -13,10 +13,9 @@ extension SwarmConfig {
     public static func load(path: String,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> SwarmConfig {
         let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        switch TextFileReader.read(path, limit: PlanLimits.planBytes, what: "config") {
+        case .success(let read): text = read
+        case .failure(let problem): throw .unreadable(path: path, reason: problem.reason)
         }
         return try load(yaml: text, source: path, environment: environment)
     }

@@ -89,10 +89,6 @@ extension RedisConfig {
 
     /// Reports a namespace that cannot be used inside a Redis hash tag.
     static func checkNamespace(_ namespace: String, path: String, node: SourceNode?, reader: inout NodeReader) {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
-        if namespace.isEmpty || namespace.unicodeScalars.contains(where: { !allowed.contains($0) }) {
-            reader.report("'\(namespace)' is not a valid namespace; use letters, digits, '-', '_' or '.'",
-                          path: path, at: node)
-        }
+        if let problem = Namespace.problem(namespace) { reader.report(problem, path: path, at: node) }
     }
 }

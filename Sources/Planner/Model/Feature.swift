@@ -24,3 +24,13 @@ public struct Feature: Sendable, Equatable, Codable {
         self.tasks = tasks
     }
 }
+
+extension Feature {
+    /// The feature with every artifact, input and `cwd` path in its normal spelling
+    /// (``normalizedArtifactPath(_:)``), as the scheduler's locks compare them.
+    public func normalizingPaths() -> Feature {
+        var copy = self
+        for index in copy.tasks.indices { copy.tasks[index] = copy.tasks[index].normalizingPaths() }
+        return copy
+    }
+}

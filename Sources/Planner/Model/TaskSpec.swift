@@ -105,6 +105,18 @@ public struct TaskSpec: Sendable, Equatable, Codable {
         retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? 0
         timeout = try c.decodeIfPresent(Double.self, forKey: .timeout) ?? 600
         cwd = try c.decodeIfPresent(String.self, forKey: .cwd)
+        // A spec may come from a Redis someone else wrote to: a value no plan can hold (timeout
+        // 1e300 would trap the worker converting it) makes the spec unreadable, not a crash.
+        func refuse(_ key: CodingKeys, _ what: String) throws {
+            throw DecodingError.dataCorruptedError(forKey: key, in: c, debugDescription: "\(what) is out of range")
+        }
+        if !(timeout >= 0 && timeout <= PlanLimits.seconds) { try refuse(.timeout, "timeout \(timeout)") }
+        if budget < 0 || budget > PlanLimits.budget { try refuse(.budget, "budget \(budget)") }
+        if retries < 0 || retries > PlanLimits.retries { try refuse(.retries, "retries \(retries)") }
+        if !PlanLimits.priority.contains(priority) { try refuse(.priority, "priority \(priority)") }
+        if case .sleep(let seconds) = executor, !(seconds >= 0 && seconds <= PlanLimits.seconds) {
+            try refuse(.executor, "sleep seconds \(seconds)")
+        }
     }
 
     /// Encodes the stable JSON form.
@@ -127,6 +139,15 @@ public struct TaskSpec: Sendable, Equatable, Codable {
         try c.encode(retries, forKey: .retries)
         try c.encode(timeout, forKey: .timeout)
         try c.encodeIfPresent(cwd, forKey: .cwd)
+    }
+
+    /// The task with its artifact, input and `cwd` paths normalised (``normalizedArtifactPath(_:)``).
+    public func normalizingPaths() -> TaskSpec {
+        var copy = self
+        copy.artifacts = artifacts.map(normalizedArtifactPath)
+        copy.inputs = inputs.map(normalizedArtifactPath)
+        copy.cwd = cwd.map(normalizedArtifactPath)
+        return copy
     }
 
     /// The canonical JSON (sorted keys, no whitespace), as stored in Redis.

@@ -37,14 +37,20 @@ public struct PlanLoader: Sendable {
     /// Loads the plan file at `path` (JSON if it ends in `.json`, YAML otherwise).
     ///
     /// - Throws: ``PlanError`` listing every problem.
+    /// Paths are also checked on disk: none may lead out of the plan's repository (its `repo`,
+    /// relative to the file's folder, or that folder) through a symbolic link.
+    ///
+    /// - Throws: ``PlanError/unreadable(path:reason:)`` for a directory, FIFO, device, a file
+    ///   over ``PlanLimits/planBytes`` or one that is not UTF-8; ``PlanError/invalid(source:problems:)``
+    ///   listing every problem of the plan.
     public func load(path: String) throws(PlanError) -> Plan {
         let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw .unreadable(path: path, reason: (error as NSError).localizedDescription)
+        switch TextFileReader.read(path, limit: PlanLimits.planBytes, what: "plan") {
+        case .success(let read): text = read
+        case .failure(let problem): throw .unreadable(path: path, reason: problem.reason)
         }
-        return try load(text: text, format: PlanFileFormat(path: path), source: path)
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try load(text: text, format: PlanFileFormat(path: path), source: path, baseDirectory: folder)
     }
 
     /// Loads a plan from text.
@@ -53,7 +59,10 @@ public struct PlanLoader: Sendable {
     ///   - format: the syntax, for JSON-specific leniency (tab indentation).
     ///   - source: a name for the text in messages (usually its path).
     /// - Throws: ``PlanError`` listing every problem.
-    public func load(text: String, format: PlanFileFormat = .yaml, source: String? = nil) throws(PlanError) -> Plan {
+    ///   - baseDirectory: the folder a relative `repo` is resolved against; when given, paths
+    ///     are checked for symbolic links leading out of the repository.
+    public func load(text: String, format: PlanFileFormat = .yaml, source: String? = nil,
+                     baseDirectory: String? = nil) throws(PlanError) -> Plan {
         // JSON allows tabs between tokens where YAML does not; literal tabs cannot appear inside
         // JSON strings, so replacing them keeps every line and column.
         let text = format == .json && text.utf8.contains(9) ? text.replacingOccurrences(of: "\t", with: " ") : text
@@ -63,7 +72,8 @@ public struct PlanLoader: Sendable {
         case .success(let document):
             var parser = PlanParser(config: config, document: document)
             let feature = parser.parse(document.root)
-            return try check(feature, marks: parser.marks, parseProblems: parser.reader.problems, source: source)
+            let root = baseDirectory.map { repositoryRoot(repo: feature.repo, base: $0) }
+            return try check(feature, marks: parser.marks, parseProblems: parser.reader.problems, source: source, root: root)
         }
     }
 
@@ -75,12 +85,12 @@ public struct PlanLoader: Sendable {
     }
 
     private func check(_ feature: Feature, marks: PlanSourceMap, parseProblems: [PlanProblem],
-                       source: String?) throws(PlanError) -> Plan {
-        let outcome = PlanValidator(config: config, strict: strict).validate(feature, marks: marks)
+                       source: String?, root: String? = nil) throws(PlanError) -> Plan {
+        let outcome = PlanValidator(config: config, strict: strict, repositoryRoot: root).validate(feature, marks: marks)
         let errors = parseProblems + outcome.errors
         guard errors.isEmpty, let analysis = outcome.analysis else {
             throw .invalid(source: source, problems: errors)
         }
-        return Plan(feature: feature, analysis: analysis, warnings: outcome.warnings)
+        return Plan(feature: feature.normalizingPaths(), analysis: analysis, warnings: outcome.warnings)
     }
 }

@@ -39,8 +39,10 @@ struct PlanParser {
             case "description": feature.description = reader.string(value, path: key) ?? ""
             case "budget":
                 marks.budget = value
-                feature.budget = reader.int(value, path: key, in: 0...Int.max) ?? feature.budget
-            case "repo": feature.repo = reader.string(value, path: key)
+                feature.budget = reader.int(value, path: key, in: 0...PlanLimits.budget) ?? feature.budget
+            case "repo":
+                marks.repo = value
+                feature.repo = reader.string(value, path: key)
             case "tasks":
                 sawTasks = true
                 feature.tasks = parseTasks(value)
@@ -116,7 +118,7 @@ struct PlanParser {
                 }
             case "seconds":
                 secondsNode = value
-                seconds = reader.double(value, path: path(), in: 0...Double.greatestFiniteMagnitude)
+                seconds = reader.double(value, path: path(), in: 0...PlanLimits.seconds)
             case "depends_on":
                 dependsOn = reader.strings(value, path: path()) ?? []
                 taskMarks.dependsOn = value
@@ -128,22 +130,27 @@ struct PlanParser {
                 taskMarks.inputs = value
             case "budget":
                 taskMarks.budget = value
-                budget = reader.int(value, path: path(), in: 0...Int.max)
+                budget = reader.int(value, path: path(), in: 0...PlanLimits.budget)
             case "acceptance_tests": acceptance = reader.strings(value, path: path()) ?? []
-            case "priority": priority = reader.int(value, path: path()) ?? 0
+            case "priority": priority = reader.int(value, path: path(), in: PlanLimits.priority) ?? 0
             case "deadline":
                 if let text = reader.string(value, path: path()) {
                     deadline = parseDeadline(text)
                     if deadline == nil {
-                        reader.report("'\(text)' is not a date; write ISO-8601 such as 2025-06-01T12:00:00Z", path: path(), at: value)
+                        reader.report("'\(terminalSafe(text))' is not a date; write ISO-8601 such as 2025-06-01T12:00:00Z", path: path(), at: value)
+                    } else if let date = deadline, !PlanLimits.deadline.contains(date.timeIntervalSince1970) {
+                        reader.report("'\(text)' is out of range; use a date between 2000 and 9999", path: path(), at: value)
+                        deadline = nil
                     }
                 }
-            case "requires": requires = reader.strings(value, path: path()) ?? []
+            case "requires":
+                taskMarks.requires = value
+                requires = reader.strings(value, path: path()) ?? []
             case "machine":
                 taskMarks.machine = value
                 machine = reader.requiredString(value, path: path())
-            case "retries": retries = reader.int(value, path: path(), in: 0...Int.max)
-            case "timeout": timeout = reader.double(value, path: path(), positive: true)
+            case "retries": retries = reader.int(value, path: path(), in: 0...PlanLimits.retries)
+            case "timeout": timeout = reader.double(value, path: path(), in: 0...PlanLimits.seconds, positive: true)
             case "cwd":
                 taskMarks.cwd = value
                 cwd = reader.requiredString(value, path: path())

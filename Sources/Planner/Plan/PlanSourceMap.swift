@@ -11,6 +11,7 @@ struct PlanSourceMap {
         var executor: SourceNode?
         var budget: SourceNode?
         var machine: SourceNode?
+        var requires: SourceNode?
         var cwd: SourceNode?
         var dependsOn: SourceNode?
         var artifacts: SourceNode?
@@ -25,6 +26,8 @@ struct PlanSourceMap {
     var featureID: SourceNode?
     /// The feature `budget` value.
     var budget: SourceNode?
+    /// The feature `repo` value.
+    var repo: SourceNode?
     /// Nodes per task, parallel to `Feature.tasks`.
     var tasks: [TaskNodes] = []
 

@@ -6,6 +6,9 @@ import Foundation
 struct PlanValidator {
     let config: SwarmConfig
     let strict: Bool
+    /// The repository folder on this host, when known (a plan file's): paths are also checked
+    /// for symbolic links that lead out of it.
+    var repositoryRoot: String?
 
     /// Errors and warnings found, and the analysis (present when the graph has no cycles).
     struct Outcome {
@@ -32,7 +35,10 @@ struct PlanValidator {
         guard order.isComplete else { return outcome }
 
         let analysis = PlanAnalyzer.analyze(feature, graph: graph, order: order, config: config)
-        if analysis.totalTokens > feature.budget {
+        if analysis.totalTokens == Int.max {
+            outcome.errors.append(PlanProblem(at: marks.mark(marks.budget ?? marks.root), path: "budget",
+                                              message: "the task budgets add up to more than \(Int.max) tokens; lower them"))
+        } else if analysis.totalTokens > feature.budget {
             outcome.errors.append(PlanProblem(at: marks.mark(marks.budget ?? marks.root), path: "budget",
                                               message: "tasks need \(analysis.totalTokens) tokens but the feature budget is \(feature.budget); raise `budget` or lower task budgets"))
         }
@@ -55,14 +61,18 @@ struct PlanValidator {
     }
 
     private func checkFeature(_ feature: Feature, marks: PlanSourceMap, into errors: inout [PlanProblem]) {
-        if !feature.id.isEmpty, let problem = idProblem(feature.id) {
+        if !feature.id.isEmpty, let problem = planIDProblem(feature.id) {
             errors.append(PlanProblem(at: marks.mark(marks.featureID), path: "feature", message: problem))
         }
         if feature.id.isEmpty, marks.root == nil {
             errors.append(PlanProblem(path: "feature", message: "the feature has no id; give it one"))
         }
-        if feature.budget < 0 {
-            errors.append(PlanProblem(at: marks.mark(marks.budget), path: "budget", message: "must not be negative"))
+        if feature.budget < 0 || feature.budget > PlanLimits.budget {
+            errors.append(PlanProblem(at: marks.mark(marks.budget), path: "budget",
+                                      message: "\(feature.budget) is out of range; use a value in 0...\(PlanLimits.budget)"))
+        }
+        if let repo = feature.repo, let problem = repositoryPathProblem(repo) {
+            errors.append(PlanProblem(at: marks.mark(marks.repo ?? marks.root), path: "repo", message: problem))
         }
         if feature.tasks.isEmpty {
             errors.append(PlanProblem(at: marks.mark(marks.root), path: "tasks", message: "the feature has no tasks; list at least one"))
@@ -76,7 +86,7 @@ struct PlanValidator {
             let taskMarks = marks.task(index)
             let base = "tasks[\(index)]"
             if !task.id.isEmpty {
-                if let problem = idProblem(task.id) {
+                if let problem = planIDProblem(task.id) {
                     errors.append(PlanProblem(at: marks.mark(taskMarks.id ?? taskMarks.task), path: "\(base).id", message: problem))
                 }
                 if let first = graph.index[task.id], first != index {
@@ -87,7 +97,9 @@ struct PlanValidator {
             } else if marks.tasks.isEmpty {
                 errors.append(PlanProblem(path: "\(base).id", message: "the task has no id; give every task a unique id"))
             }
-            if !task.type.isEmpty, config.taskTypes[task.type] == nil {
+            if !task.type.isEmpty, let problem = planNameProblem(task.type, what: "task type") {
+                errors.append(PlanProblem(at: marks.mark(taskMarks.type ?? taskMarks.task), path: "\(base).type", message: problem))
+            } else if !task.type.isEmpty, config.taskTypes[task.type] == nil {
                 errors.append(PlanProblem(at: marks.mark(taskMarks.type ?? taskMarks.task), path: "\(base).type",
                                           message: "unknown task type '\(task.type)'\(didYouMean(task.type, config.taskTypes.keys)); use one of \(config.taskTypes.keys.sorted().joined(separator: ", ")) or add it under task_types in the config"))
             }
@@ -96,25 +108,60 @@ struct PlanValidator {
                 errors.append(PlanProblem(at: marks.mark(taskMarks.executor ?? taskMarks.task), path: "\(base).agent",
                                           message: "unknown agent '\(name)'\(didYouMean(name, agentNames ?? [])); use one of \(agentNames?.joined(separator: ", ") ?? "") or add it under agents in the config"))
             }
-            if let machine = task.machine, !config.machines.isEmpty, config.machines[machine] == nil {
+            if let machine = task.machine, let problem = planNameProblem(machine, what: "machine name") {
+                errors.append(PlanProblem(at: marks.mark(taskMarks.machine ?? taskMarks.task), path: "\(base).machine", message: problem))
+            } else if let machine = task.machine, !config.machines.isEmpty, config.machines[machine] == nil {
                 errors.append(PlanProblem(at: marks.mark(taskMarks.machine ?? taskMarks.task), path: "\(base).machine",
                                           message: "unknown machine '\(machine)'\(didYouMean(machine, config.machines.keys)); use a host listed under machines in the config"))
             }
             checkPaths(task.artifacts, list: taskMarks.artifacts, fallback: taskMarks.task, marks: marks, path: "\(base).artifacts", into: &errors)
             checkPaths(task.inputs, list: taskMarks.inputs, fallback: taskMarks.task, marks: marks, path: "\(base).inputs", into: &errors)
-            if let cwd = task.cwd, cwd != ".", let problem = artifactPathProblem(cwd) {
-                errors.append(PlanProblem(at: marks.mark(taskMarks.cwd ?? taskMarks.task), path: "\(base).cwd", message: problem))
+            if let cwd = task.cwd, normalizedArtifactPath(cwd) != "." {
+                if let problem = artifactPathProblem(cwd) ?? repositoryRoot.flatMap({ symlinkEscapeProblem(cwd, root: $0) }) {
+                    errors.append(PlanProblem(at: marks.mark(taskMarks.cwd ?? taskMarks.task), path: "\(base).cwd", message: problem))
+                }
             }
-            if task.budget < 0 {
-                errors.append(PlanProblem(at: marks.mark(taskMarks.budget ?? taskMarks.task), path: "\(base).budget", message: "must not be negative"))
+            for (position, capability) in task.requires.enumerated() {
+                if let problem = planNameProblem(capability, what: "capability", allowing: ":=") {
+                    errors.append(PlanProblem(at: marks.mark(taskMarks.requires ?? taskMarks.task), path: "\(base).requires[\(position)]",
+                                              message: problem))
+                }
             }
+            checkNumbers(task, marks: marks, taskMarks: taskMarks, base: base, into: &errors)
+        }
+    }
+
+    /// Bounds of the task's numbers, whether written in the plan or taken from its type's
+    /// defaults in the config (see ``PlanLimits``).
+    private func checkNumbers(_ task: TaskSpec, marks: PlanSourceMap, taskMarks: PlanSourceMap.TaskNodes, base: String,
+                              into errors: inout [PlanProblem]) {
+        func report(_ field: String, _ node: SourceNode?, _ message: String) {
+            errors.append(PlanProblem(at: marks.mark(node ?? taskMarks.task), path: "\(base).\(field)", message: message))
+        }
+        if task.budget < 0 || task.budget > PlanLimits.budget {
+            report("budget", taskMarks.budget, "\(task.budget) is out of range; use a value in 0...\(PlanLimits.budget)")
+        }
+        if task.retries < 0 || task.retries > PlanLimits.retries {
+            report("retries", taskMarks.task, "\(task.retries) is out of range; use a value in 0...\(PlanLimits.retries)")
+        }
+        if !PlanLimits.priority.contains(task.priority) {
+            report("priority", taskMarks.task, "\(task.priority) is out of range; use a value in \(PlanLimits.priority.describedRange)")
+        }
+        if !(task.timeout > 0 && task.timeout <= PlanLimits.seconds) {
+            report("timeout", taskMarks.task, "\(task.timeout.plain) is out of range; use more than 0 and at most \(PlanLimits.seconds.plain) seconds")
+        }
+        if case .sleep(let seconds) = task.executor, !(seconds >= 0 && seconds <= PlanLimits.seconds) {
+            report("seconds", taskMarks.executor, "\(seconds.plain) is out of range; use a value in 0...\(PlanLimits.seconds.plain)")
+        }
+        if let deadline = task.deadline, !PlanLimits.deadline.contains(deadline.timeIntervalSince1970) {
+            report("deadline", taskMarks.task, "is out of range; use a date between 2000 and 9999")
         }
     }
 
     private func checkPaths(_ paths: [String], list: SourceNode?, fallback: SourceNode?, marks: PlanSourceMap, path: String,
                             into errors: inout [PlanProblem]) {
         for (index, value) in paths.enumerated() {
-            guard let problem = artifactPathProblem(value) else { continue }
+            guard let problem = artifactPathProblem(value) ?? repositoryRoot.flatMap({ symlinkEscapeProblem(value, root: $0) }) else { continue }
             let mark = marks.mark(element: index, of: list, fallback: fallback)
             errors.append(PlanProblem(at: mark, path: "\(path)[\(index)]", message: problem))
         }
@@ -130,14 +177,5 @@ struct PlanValidator {
                                           message: "task '\(task.id)' depends on unknown task '\(id)'\(suggestion); use the id of a task in this plan"))
             }
         }
-    }
-
-    /// Why `id` cannot be a task or feature id, or `nil`.
-    private func idProblem(_ id: String) -> String? {
-        let valid = id.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2D || byte == 0x5F || byte == 0x2E
-        }
-        return valid ? nil : "'\(id)' is not a valid id; use letters, digits, '-', '_' and '.' only"
     }
 }

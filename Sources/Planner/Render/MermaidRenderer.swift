@@ -23,7 +23,7 @@ public enum MermaidRenderer {
 
     /// Text safe inside a quoted Mermaid label.
     static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "\"", with: "#quot;").replacingOccurrences(of: "<", with: "#lt;")
+        terminalSafe(text).replacingOccurrences(of: "\"", with: "#quot;").replacingOccurrences(of: "<", with: "#lt;")
             .replacingOccurrences(of: ">", with: "#gt;")
     }
 }

@@ -8,8 +8,8 @@ public enum TableRenderer {
         var lines: [String] = []
         let taskCount = feature.tasks.count == 1 ? "1 task" : "\(feature.tasks.count) tasks"
         let layerCount = analysis.layers.count == 1 ? "1 layer" : "\(analysis.layers.count) layers"
-        lines.append("Feature \(feature.id): \(taskCount), \(layerCount), at most \(analysis.maxWidth) in parallel")
-        if !feature.description.isEmpty { lines.append(feature.description) }
+        lines.append("Feature \(terminalSafe(feature.id)): \(taskCount), \(layerCount), at most \(analysis.maxWidth) in parallel")
+        if !feature.description.isEmpty { lines.append(terminalSafe(feature.description, multiline: true)) }
 
         let header = ["ID", "TYPE", "BUDGET", "DEPENDS ON", "ARTIFACTS"]
         var rows: [[String]] = []
@@ -19,7 +19,7 @@ public enum TableRenderer {
             for id in layer {
                 guard let task = tasks[id] else { continue }
                 rows.append([id, task.type, String(task.budget), task.dependsOn.joined(separator: ", "),
-                             task.artifacts.joined(separator: ", ")])
+                             task.artifacts.joined(separator: ", ")].map { terminalSafe($0) })
             }
         }
         var widths = header.map(\.count)

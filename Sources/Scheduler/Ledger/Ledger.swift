@@ -26,8 +26,20 @@ public struct LedgerTask: Sendable, Codable, Equatable {
 public final class Ledger {
     private let db: SQLiteDatabase
 
-    /// Opens (creating if needed) the ledger file.
-    public init(path: String) throws(LedgerError) {
+    /// The ledger file of `namespace` given the configured `base` path: the base itself for the
+    /// `default` namespace, `name.<namespace>.ext` beside it for any other, so two namespaces
+    /// never share rows (task ids and stream ids repeat across namespaces).
+    public static func path(base: String, namespace: String) -> String {
+        guard namespace != "default" else { return base }
+        let url = URL(fileURLWithPath: base)
+        let ext = url.pathExtension
+        let stem = url.deletingPathExtension().path
+        return ext.isEmpty ? "\(stem).\(namespace)" : "\(stem).\(namespace).\(ext)"
+    }
+
+    /// Opens (creating if needed) the ledger file. With `namespace`, the file is marked as that
+    /// namespace's on first use, and opening it for another namespace is refused.
+    public init(path: String, namespace: String? = nil) throws(LedgerError) {
         db = try SQLiteDatabase(path: path)
         try db.exec("""
             PRAGMA journal_mode=WAL;
@@ -44,7 +56,12 @@ public final class Ledger {
             CREATE TABLE IF NOT EXISTS features (
               id TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', tasks INTEGER NOT NULL DEFAULT 0,
               budget INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'running', created INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """)
+        guard let namespace else { return }
+        try db.query("INSERT OR IGNORE INTO meta(key, value) VALUES ('namespace', ?)", [.text(namespace)])
+        let owner = try db.query("SELECT value FROM meta WHERE key = 'namespace'").first?[0] ?? namespace
+        if owner != namespace { throw .otherNamespace(path: path, owner: owner, wanted: namespace) }
     }
 
     /// Records events in one transaction; already recorded ids are skipped. Returns how many were new.

@@ -7,6 +7,8 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
     case cannotOpen(path: String, message: String)
     /// A statement failed.
     case sqlite(path: String, message: String)
+    /// The file is the ledger of another namespace.
+    case otherNamespace(path: String, owner: String, wanted: String)
 
     /// A message naming the file and what to check.
     public var description: String {
@@ -15,6 +17,8 @@ public enum LedgerError: Error, Sendable, CustomStringConvertible {
             return "cannot open the ledger at \(path): \(message); check that its folder exists and is writable (orchestrator.ledger_path)"
         case let .sqlite(path, message):
             return "ledger \(path): \(message)"
+        case let .otherNamespace(path, owner, wanted):
+            return "the ledger at \(path) belongs to namespace '\(owner)', not '\(wanted)'; give each namespace its own orchestrator.ledger_path"
         }
     }
 }

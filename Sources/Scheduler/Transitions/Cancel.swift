@@ -10,7 +10,11 @@ enum CancelTransition {
 local FINAL = {succeeded = true, failed = true, cancelled = true}
 
 local function cancel_task(gid, reason)
-  local t = load_task(gid)
+  local ok, t = guarded(gid, load_task, gid)
+  if not ok then
+    -- Quarantined just now (or again): cancel what is left of it.
+    t = {gid = gid, feature = task_field(gid, 'feature'), state = 'needs_human', route = 'any', attempt = ''}
+  end
   if not t or FINAL[t.state] then return 0 end
   if t.state == 'dispatched' or t.state == 'running' then
     release(gid, t, 0)

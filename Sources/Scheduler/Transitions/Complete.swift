@@ -16,20 +16,21 @@ import RedisKit
 enum CompleteTransition {
     static let source = #"""
 register('complete', function(keys, args)
-  local gid, token, worker, usage = args[1], args[2], args[3], tonumber(args[4]) or 0
-  local t, why = fenced(gid, token, worker, 'complete')
+  local gid, token, worker, usage = args[1], args[2], args[3], usage_of(args[4])
+  local ok, t, why = guarded(gid, fenced, gid, token, worker, 'complete')
+  if not ok then why = 'quarantined: the task record is corrupt' end
   if not t then return {0, why} end
   release(gid, t, usage, true)
   local settled = {'usage', usage, 'result', args[5] or '', 'finished', NOW}
   local limit, used = 0, 0
   if usage > 0 then -- only real usage can push the feature past its budget
     local b = redis.call('HMGET', K('budget:' .. t.feature), 'limit', 'used')
-    limit, used = tonumber(b[1]) or 0, tonumber(b[2]) or 0
+    limit, used = int(b[1]) or 0, int(b[2]) or 0
   end
   local state = 'succeeded'
   if limit > 0 and used > limit then
     state = 'needs_human'
-    local reason = 'budget exhausted: feature used ' .. used .. ' of ' .. limit .. ' tokens'
+    local reason = 'budget exhausted: feature used ' .. I(used) .. ' of ' .. I(limit) .. ' tokens'
     table.insert(settled, 'reason')
     table.insert(settled, reason)
     transition(gid, t.feature, 'running', 'needs_human', settled, {'reason', reason, 'usage', usage, 'worker', worker})

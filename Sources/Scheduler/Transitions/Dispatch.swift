@@ -22,7 +22,8 @@ local function defer(t, reason)
 end
 
 -- Tries to admit one ready task. Returns 'admitted', 'gone' (stale entry dropped) or
--- 'deferred', and the rate-limit wait in ms if that was the reason.
+-- 'deferred', and the rate-limit wait in ms if that was the reason. Raises for a corrupt record
+-- before writing anything (see `guarded`).
 local function try_admit(gid, ctx)
   local t = load_task(gid)
   if not t or t.state ~= 'ready' then
@@ -42,7 +43,7 @@ local function try_admit(gid, ctx)
   end
   local maxc = cnum('max:' .. t.type, 0)
   if maxc > 0 then
-    local running = tonumber(redis.call('GET', K('running:' .. t.type))) or 0
+    local running = int(redis.call('GET', K('running:' .. t.type))) or 0
     if running >= maxc then
       defer(t, 'type ' .. t.type .. ' is at max_concurrent ' .. maxc)
       return 'deferred', 0
@@ -53,14 +54,14 @@ local function try_admit(gid, ctx)
     defer(t, 'type ' .. t.type .. ' is rate limited')
     return 'deferred', wait
   end
-  local est = tonumber(t.budget) or 0
+  local est = int(t.budget) or 0
   local b = K('budget:' .. t.feature)
   -- `blimit` is the feature's budget, copied onto each task at submit: none means no check.
-  if est > 0 or (tonumber(t.blimit) or 1) > 0 then
+  if est > 0 or (int(t.blimit) or 1) > 0 then
     local v = redis.call('HMGET', b, 'limit', 'reserved', 'used')
-    local limit, reserved, used = tonumber(v[1]) or 0, tonumber(v[2]) or 0, tonumber(v[3]) or 0
+    local limit, reserved, used = int(v[1]) or 0, int(v[2]) or 0, int(v[3]) or 0
     if limit > 0 and (reserved + used + est > limit or used >= limit) then
-      defer(t, 'feature budget: ' .. (reserved + used) .. ' of ' .. limit .. ' tokens reserved or used, task needs ' .. est)
+      defer(t, 'feature budget: ' .. I(reserved + used) .. ' of ' .. I(limit) .. ' tokens reserved or used, task needs ' .. I(est))
       return 'deferred', 0
     end
   end
@@ -75,9 +76,9 @@ local function try_admit(gid, ctx)
   -- Admitted: take everything at once.
   take_locks(gid, artifacts)
   rate_check(t.type, true)
-  if est > 0 then redis.call('HINCRBY', b, 'reserved', est) end
-  redis.call('INCR', K('running:' .. t.type))
-  local attempt = (tonumber(t.attempt) or 0) + 1
+  if est > 0 then hincr(b, 'reserved', est) end
+  incr(K('running:' .. t.type), 1)
+  local attempt = int(t.attempt) + 1
   dequeue_ready(gid, t.route)
   -- A task recovered from a lost worker jumps the queue: it was already admitted once.
   local depth = redis.call(ctx.front and 'LPUSH' or 'RPUSH', q, attempt .. ':' .. gid)
@@ -114,7 +115,9 @@ local function dispatch_pass(limit, scan)
       if #cands == 0 then break end
       local removed = 0
       for _, gid in ipairs(cands) do
-        local outcome, wait = try_admit(gid, ctx)
+        -- A corrupt candidate is quarantined (and so leaves the zset) instead of failing the pass.
+        local ok, outcome, wait = guarded(gid, try_admit, gid, ctx)
+        if not ok then outcome, wait = 'gone', 0 end
         if outcome == 'admitted' or outcome == 'gone' then removed = removed + 1 end
         if outcome == 'admitted' then admitted = admitted + 1 end
         if wait > 0 and (min_wait == 0 or wait < min_wait) then min_wait = wait end

@@ -14,8 +14,10 @@ enum FailTransition {
     static let source = #"""
 register('fail', function(keys, args)
   local gid, token, worker, kind, reason = args[1], args[2], args[3], args[4], args[5]
-  local usage, unit = tonumber(args[6]) or 0, tonumber(args[7]) or 0.5
-  local t, why = fenced(gid, token, worker, 'fail')
+  local usage, unit = usage_of(args[6]), tonumber(args[7]) or 0.5
+  if not (unit >= 0 and unit < 1) then unit = 0.5 end
+  local ok, t, why = guarded(gid, fenced, gid, token, worker, 'fail')
+  if not ok then why = 'quarantined: the task record is corrupt' end
   if not t then return {0, why} end
   release(gid, t, usage, true)
   redis.call('HSET', K('task:' .. gid), 'usage', usage, 'error', reason, 'output', args[8] or '', 'finished', NOW)
@@ -25,8 +27,8 @@ register('fail', function(keys, args)
     transition(gid, t.feature, 'running', 'needs_human', {'reason', reason}, {'reason', reason, 'worker', worker})
     redis.call('ZADD', K('human'), NOW, gid)
   else
-    local failures = redis.call('HINCRBY', K('task:' .. gid), 'failures', 1)
-    if failures <= (tonumber(t.retries) or 0) then
+    local failures = hincr(K('task:' .. gid), 'failures', 1)
+    if failures <= (int(t.retries) or 0) then
       state = 'retrying'
       delay = math.min(cnum('retry_base', 1000) * 2 ^ (failures - 1), cnum('retry_max', 60000))
       delay = math.floor(delay * (1 + cnum('retry_jitter', 0.2) * (2 * unit - 1)))

@@ -11,7 +11,10 @@ enum ResolveTransition {
     static let source = #"""
 register('resolve', function(keys, args)
   local gid, action, notes = args[1], args[2], args[3] or ''
-  local t = load_task(gid)
+  local ok, t = guarded(gid, load_task, gid)
+  if not ok then
+    return redis.error_reply('CORRUPT task ' .. gid .. ' has a corrupt record (see its reason in `orchestrator review`); cancel it with `orchestrator cancel ' .. gid .. '` and submit it again')
+  end
   if not t then
     return redis.error_reply('NOTASK no task ' .. gid .. ' in this namespace; list tasks with `orchestrator queue`')
   end
@@ -34,7 +37,7 @@ register('resolve', function(keys, args)
   elseif action == 'pending' then
     new = 'ready'
     transition(gid, t.feature, t.state, 'ready', {'notes', notes, 'failures', 0, 'lost', 0}, {'reason', reason})
-    enqueue_ready(gid, t.route, t.priority)
+    enqueue_ready(gid, t.route, t.priority, t.deadline)
     revive(gid)
   else
     new = 'failed'

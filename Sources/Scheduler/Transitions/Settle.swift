@@ -4,22 +4,25 @@ enum SettleHelpers {
     static let source = #"""
 -- A task succeeded: count it against its feature and ready the dependents it was the last
 -- unmet dependency of.
-local function on_success(gid, t)
-  local remaining = redis.call('HINCRBY', K('feature:' .. t.feature), 'remaining', -1)
-  if remaining == 0 then
-    redis.call('HSET', K('feature:' .. t.feature), 'state', 'succeeded', 'finished', NOW)
-    emit('feature_succeeded', '', t.feature, nil)
-  end
-  for _, d in ipairs(redis.call('SMEMBERS', K('dependents:' .. gid))) do
-    local left = redis.call('DECR', K('deps:' .. d))
-    if left <= 0 then
-      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'priority', 'route')
-      if v[1] == 'blocked' then
-        transition(d, v[2], 'blocked', 'ready', nil, nil)
-        enqueue_ready(d, v[4], v[3])
-      end
+local function unblock(d)
+  local left = incr(K('deps:' .. d), -1)
+  if left <= 0 then
+    local t = load_task(d)
+    if t and t.state == 'blocked' then
+      transition(d, t.feature, 'blocked', 'ready', nil, nil)
+      enqueue_ready(d, t.route, t.priority, t.deadline)
     end
   end
+end
+
+local function on_success(gid, t)
+  local remaining = hincr(K('feature:' .. t.feature), 'remaining', -1)
+  if remaining == 0 then
+    redis.pcall('HSET', K('feature:' .. t.feature), 'state', 'succeeded', 'finished', I(NOW))
+    emit('feature_succeeded', '', t.feature, nil)
+  end
+  -- Each dependent on its own: a corrupt one is quarantined, the others still move.
+  for _, d in ipairs(members(K('dependents:' .. gid))) do guarded(d, unblock, d) end
 end
 
 -- A task failed for good: every task downstream of it that has not run becomes
@@ -28,14 +31,16 @@ local function cascade(gid, cause)
   local stack = {gid}
   while #stack > 0 do
     local cur = table.remove(stack)
-    for _, d in ipairs(redis.call('SMEMBERS', K('dependents:' .. cur))) do
-      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'route')
-      if v[1] == 'blocked' or v[1] == 'ready' then
-        dequeue_ready(d, v[3])
-        transition(d, v[2], v[1], 'upstream_failed', {'reason', 'dependency ' .. cause .. ' failed'},
-                   {'reason', 'dependency ' .. cause .. ' failed'})
-        stack[#stack + 1] = d
-      end
+    for _, d in ipairs(members(K('dependents:' .. cur))) do
+      guarded(d, function()
+        local t = load_task(d)
+        if t and (t.state == 'blocked' or t.state == 'ready') then
+          dequeue_ready(d, t.route)
+          transition(d, t.feature, t.state, 'upstream_failed', {'reason', 'dependency ' .. cause .. ' failed'},
+                     {'reason', 'dependency ' .. cause .. ' failed'})
+          stack[#stack + 1] = d
+        end
+      end)
     end
   end
 end
@@ -43,7 +48,7 @@ end
 local function dead_letter(gid, t, reason)
   transition(gid, t.feature, t.state, 'failed', {'reason', reason}, {'reason', reason, 'attempt', t.attempt})
   redis.call('LPUSH', K('dead'), gid)
-  redis.call('HSET', K('feature:' .. t.feature), 'state', 'failing')
+  redis.pcall('HSET', K('feature:' .. t.feature), 'state', 'failing')
   cascade(gid, gid)
 end
 
@@ -53,27 +58,28 @@ local function revive(gid)
   local stack = {gid}
   while #stack > 0 do
     local cur = table.remove(stack)
-    for _, d in ipairs(redis.call('SMEMBERS', K('dependents:' .. cur))) do
-      local v = redis.call('HMGET', K('task:' .. d), 'state', 'feature', 'deps', 'priority', 'route')
-      if v[1] == 'upstream_failed' then
+    for _, d in ipairs(members(K('dependents:' .. cur))) do
+      guarded(d, function()
+        local t = load_task(d)
+        if not t or t.state ~= 'upstream_failed' then return end
         local unmet, broken, seen = 0, false, {}
-        for _, p in ipairs(split(v[3], ',')) do
-          local st = redis.call('HGET', K('task:' .. p), 'state')
+        for _, p in ipairs(split(t.deps, ',')) do
+          local st = task_state(p)
           if st ~= 'succeeded' and not seen[p] then unmet = unmet + 1 end
           seen[p] = true
           if st == 'failed' or st == 'upstream_failed' or st == 'cancelled' then broken = true end
         end
         if not broken then
-          redis.call('SET', K('deps:' .. d), unmet)
+          redis.call('SET', K('deps:' .. d), I(unmet))
           if unmet == 0 then
-            transition(d, v[2], 'upstream_failed', 'ready', {'reason', ''}, {'reason', 'revived'})
-            enqueue_ready(d, v[5], v[4])
+            transition(d, t.feature, 'upstream_failed', 'ready', {'reason', ''}, {'reason', 'revived'})
+            enqueue_ready(d, t.route, t.priority, t.deadline)
           else
-            transition(d, v[2], 'upstream_failed', 'blocked', {'reason', ''}, {'reason', 'revived', 'waiting_for', unmet})
+            transition(d, t.feature, 'upstream_failed', 'blocked', {'reason', ''}, {'reason', 'revived', 'waiting_for', unmet})
           end
           stack[#stack + 1] = d
         end
-      end
+      end)
     end
   end
 end

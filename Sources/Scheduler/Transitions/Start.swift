@@ -13,9 +13,9 @@ local function start_item(item, worker)
   local sep = string.find(item, ':', 1, true)
   if not sep then return {0, 'malformed queue item'} end
   local attempt, gid = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
-  local v = redis.call('HMGET', K('task:' .. gid), 'state', 'attempt', 'feature', 'spec', 'sig')
-  if not v[1] then return {0, 'no such task'} end
-  local t = {state = v[1], attempt = v[2] or '', feature = v[3] or ''}
+  local ok, t = guarded(gid, load_task, gid, {'spec', 'sig'})
+  if not ok then return {0, 'quarantined: the task record is corrupt'} end
+  if not t then return {0, 'no such task'} end
   if t.state ~= 'dispatched' or t.attempt ~= attempt then
     return {0, 'task is ' .. t.state .. ' at attempt ' .. t.attempt}
   end
@@ -27,7 +27,8 @@ local function start_item(item, worker)
   transition(gid, t.feature, 'dispatched', 'running',
              {'token', token, 'worker', worker, 'started_at', NOW},
              {'worker', worker, 'attempt', attempt})
-  return {1, gid, token, tonumber(attempt), v[4] or '{}', v[5] or '', t.feature}
+  if t.spec == '' then t.spec = '{}' end
+  return {1, gid, token, tonumber(attempt), t.spec, t.sig, t.feature}
 end
 
 register('start', function(keys, args)

@@ -1,32 +1,61 @@
 import RedisKit
 
 /// `tick`: the scheduler loop's timer work in one atomic call — promote retries whose backoff
-/// is over, reap expired leases, declare silent workers dead (requeueing their tasks), then
-/// dispatch. Returns when the loop should look again.
+/// is over, reap expired leases, declare silent workers dead (requeueing their tasks), report
+/// deadlines that passed before their task finished (`deadline_missed`), then dispatch.
+/// Returns when the loop should look again. Each task and worker is handled on its own: a
+/// corrupt record is quarantined (see `guarded`) and the rest of the tick goes on.
 ///
 /// KEYS[1] events · ARGV[1] max items per kind · ARGV[2] dispatch batch · ARGV[3] dispatch scan
-/// Returns `{promoted, reaped, dead_workers, admitted, next_timer_ms}` (next_timer_ms = -1: no timer).
+/// Returns `{promoted, reaped, dead_workers, admitted, next_timer_ms, deadlines_missed}`
+/// (next_timer_ms = -1: no timer).
 enum TickTransition {
     static let source = #"""
+local FINISHED = {succeeded = true, failed = true, cancelled = true, upstream_failed = true}
+
+local function promote(gid)
+  local t = load_task(gid)
+  if t and t.state == 'retrying' then
+    transition(gid, t.feature, 'retrying', 'ready', nil, {'reason', 'backoff over'})
+    enqueue_ready(gid, t.route, t.priority, t.deadline)
+    return 1
+  end
+  return 0
+end
+
+-- A deadline passed: say so once, unless the task already finished. (The field is named
+-- `task_state`, not `state`: this is not a transition.)
+local function check_deadline(gid)
+  local t = load_task(gid)
+  if t and not FINISHED[t.state] then
+    emit('deadline_missed', gid, t.feature, {'deadline', t.deadline, 'task_state', t.state})
+    return 1
+  end
+  return 0
+end
+
 register('tick', function(keys, args)
   local limit = tonumber(args[1]) or 1000
-  local promoted, reaped, dead = 0, 0, 0
+  local promoted, reaped, dead, missed = 0, 0, 0, 0
   for _, gid in ipairs(redis.call('ZRANGEBYSCORE', K('delayed'), '-inf', NOW, 'LIMIT', 0, limit)) do
     redis.call('ZREM', K('delayed'), gid)
-    local v = redis.call('HMGET', K('task:' .. gid), 'state', 'feature', 'priority', 'route')
-    if v[1] == 'retrying' then
-      transition(gid, v[2], 'retrying', 'ready', nil, {'reason', 'backoff over'})
-      enqueue_ready(gid, v[4], v[3])
-      promoted = promoted + 1
-    end
+    local ok, n = guarded(gid, promote, gid)
+    if ok then promoted = promoted + n end
   end
   for _, gid in ipairs(redis.call('ZRANGEBYSCORE', K('leases'), '-inf', NOW, 'LIMIT', 0, limit)) do
-    if lose(gid, 'lease expired') == 'requeued' then reaped = reaped + 1 end
+    local ok, outcome = guarded(gid, lose, gid, 'lease expired')
+    if ok and outcome == 'requeued' then reaped = reaped + 1 end
   end
   local ttl = cnum('worker_ttl', 10000)
   for _, w in ipairs(redis.call('ZRANGEBYSCORE', K('workers'), '-inf', NOW - ttl, 'LIMIT', 0, limit)) do
-    worker_gone(w, 'missed heartbeats for ' .. ttl .. ' ms')
+    -- A worker record that cannot be read still leaves the live set, or it would come back every tick.
+    if not pcall(worker_gone, w, 'missed heartbeats for ' .. ttl .. ' ms') then redis.call('ZREM', K('workers'), w) end
     dead = dead + 1
+  end
+  for _, gid in ipairs(redis.call('ZRANGEBYSCORE', K('deadlines'), '-inf', NOW, 'LIMIT', 0, limit)) do
+    redis.call('ZREM', K('deadlines'), gid)
+    local ok, n = guarded(gid, check_deadline, gid)
+    if ok then missed = missed + n end
   end
   local admitted, wait = dispatch_pass(tonumber(args[2]) or 256, tonumber(args[3]) or 1024)
   local next = -1
@@ -42,8 +71,10 @@ register('tick', function(keys, args)
   sooner(l[2])
   local w = redis.call('ZRANGE', K('workers'), 0, 0, 'WITHSCORES')
   if w[2] then sooner(tonumber(w[2]) + ttl) end
+  local dl = redis.call('ZRANGE', K('deadlines'), 0, 0, 'WITHSCORES')
+  sooner(dl[2])
   if wait > 0 then sooner(NOW + wait) end
-  return {promoted, reaped, dead, admitted, next}
+  return {promoted, reaped, dead, admitted, next, missed}
 end)
 """#
 }
@@ -60,14 +91,18 @@ public struct TickResult: Sendable, Equatable {
     public var admitted: Int
     /// Milliseconds until the next timer is due (nil: none pending).
     public var nextTimerMs: Int?
+    /// Tasks whose deadline passed before they finished (one `deadline_missed` event each).
+    public var deadlinesMissed: Int = 0
 }
 
 extension SchedulerClient {
-    /// Runs the timer work once: promote retries, reap leases, bury silent workers, dispatch.
+    /// Runs the timer work once: promote retries, reap leases, bury silent workers, report
+    /// missed deadlines, dispatch.
     @discardableResult
     public func tick(limit: Int = 1000, batch: Int = 256, scan: Int = 1024) throws(SchedulerError) -> TickResult {
         let a = (try call("tick", [limit, batch, scan]).array ?? []).map { $0.int ?? 0 }
         guard a.count >= 5 else { throw .unexpected("tick returned \(a)") }
-        return TickResult(promoted: a[0], reaped: a[1], deadWorkers: a[2], admitted: a[3], nextTimerMs: a[4] < 0 ? nil : a[4])
+        return TickResult(promoted: a[0], reaped: a[1], deadWorkers: a[2], admitted: a[3], nextTimerMs: a[4] < 0 ? nil : a[4],
+                          deadlinesMissed: a.count > 5 ? a[5] : 0)
     }
 }

@@ -39,13 +39,13 @@ local function lose(gid, reason)
     return 'stale'
   end
   release(gid, t, 0)
-  local lost = redis.call('HINCRBY', K('task:' .. gid), 'lost', 1)
+  local lost = hincr(K('task:' .. gid), 'lost', 1)
   if lost > cnum('max_lost', 5) then
     dead_letter(gid, t, 'worker lost ' .. lost .. ' times (last: ' .. reason .. ')')
     return 'dead'
   end
   transition(gid, t.feature, t.state, 'ready', {'token', '', 'worker', ''}, {'reason', reason, 'worker', t.worker})
-  enqueue_ready(gid, t.route, t.priority)
+  enqueue_ready(gid, t.route, t.priority, t.deadline)
   admit_front(gid)
   return 'requeued'
 end
@@ -55,8 +55,11 @@ local function worker_gone(worker, reason)
   if not w[3] then return 0 end -- never registered: nothing to requeue, no phantom record
   local requeued = 0
   if w[1] and w[1] ~= '' then
-    local tw = redis.call('HGET', K('task:' .. w[1]), 'worker')
-    if tw == worker and lose(w[1], 'worker ' .. worker .. ' ' .. reason) == 'requeued' then requeued = 1 end
+    local tw = redis.pcall('HGET', K('task:' .. w[1]), 'worker')
+    if tw == worker then
+      local ok, outcome = guarded(w[1], lose, w[1], 'worker ' .. worker .. ' ' .. reason)
+      if ok and outcome == 'requeued' then requeued = 1 end
+    end
   end
   redis.call('ZREM', K('workers'), worker)
   for _, r in ipairs(split(w[2] or '', '\n')) do redis.call('ZREM', K('route_workers:' .. r), worker) end
@@ -105,8 +108,8 @@ register('heartbeat', function(keys, args)
   if args[9] and args[9] ~= '' then redis.call('HSET', wkey, 'routes', args[9]) end
   touch_routes(worker, redis.call('HGET', wkey, 'routes'))
   if gid == nil or gid == '' then return 1 end
-  local t = redis.call('HMGET', K('task:' .. gid), 'state', 'token')
-  if t[1] ~= 'running' or t[2] ~= token then return 0 end
+  local t = redis.pcall('HMGET', K('task:' .. gid), 'state', 'token')
+  if t.err or t[1] ~= 'running' or t[2] ~= token then return 0 end
   redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
   return 1
 end)
@@ -115,8 +118,8 @@ register('deregister', function(keys, args)
   local worker = args[1]
   -- A task it still holds (abandoned by a stop at once) goes back at once, not after its lease.
   local held = redis.call('HGET', K('worker:' .. worker), 'task')
-  if held and held ~= '' and redis.call('HGET', K('task:' .. held), 'worker') == worker then
-    lose(held, 'worker ' .. worker .. ' stopped')
+  if held and held ~= '' and redis.pcall('HGET', K('task:' .. held), 'worker') == worker then
+    guarded(held, lose, held, 'worker ' .. worker .. ' stopped')
   end
   local routes = redis.call('HGET', K('worker:' .. worker), 'routes') or ''
   redis.call('ZREM', K('workers'), worker)

@@ -77,7 +77,7 @@ public struct WorkerSettings: Sendable {
         taskEnvironment = TaskEnvironment(worker: environment, redis: connection)
         do {
             specTrust = try SpecTrust(security: config.security, stateDirectory: config.orchestrator.stateDir,
-                                      baseDirectory: baseDirectory)
+                                      baseDirectory: baseDirectory, extraKeys: SpecTrust.keys(in: environment))
         } catch {
             throw .badTrustedKey(error)
         }

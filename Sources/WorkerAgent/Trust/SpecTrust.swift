@@ -4,6 +4,15 @@ import Scheduler
 
 /// Which task specs a worker runs.
 public enum SpecTrust: Sendable {
+    /// Comma-separated public keys (or `.pub` paths) a worker trusts besides its config's.
+    public static let environmentVariable = "SWARM_TRUSTED_KEYS"
+
+    /// The keys listed in `environment`'s ``environmentVariable``.
+    public static func keys(in environment: [String: String]) -> [String] {
+        (environment[environmentVariable] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+    }
+
     /// Only specs signed by one of these keys (`sources` says where they came from, for logs).
     case signed(TrustedKeys, sources: [String])
     /// Every spec, unverified (`security.require_signatures: false`).
@@ -13,15 +22,19 @@ public enum SpecTrust: Sendable {
     /// it exists.
     /// - Throws: ``SigningError`` when a key cannot be read, or when signatures are required and
     ///   there is no key at all (a worker that would refuse everything must not take tasks).
+    /// `extraKeys` come from the worker's environment (`SWARM_TRUSTED_KEYS`): `up` passes its
+    /// host key to the workers it starts that way, whatever config they load.
     public init(security: SecurityConfig, stateDirectory: String,
-                baseDirectory: String = FileManager.default.currentDirectoryPath) throws(SigningError) {
+                baseDirectory: String = FileManager.default.currentDirectoryPath,
+                extraKeys: [String] = []) throws(SigningError) {
         guard security.requireSignatures else {
             self = .unverified
             return
         }
         let state = stateDirectory.hasPrefix("/") ? stateDirectory : baseDirectory + "/" + stateDirectory
-        var entries = security.trustedKeys
+        var entries = security.trustedKeys + extraKeys
         var sources = security.trustedKeys.isEmpty ? [] : ["security.trusted_keys (\(security.trustedKeys.count))"]
+        if !extraKeys.isEmpty { sources.append("\(SpecTrust.environmentVariable) (\(extraKeys.count))") }
         if let host = HostSigningKey.existingPublicKey(stateDirectory: state) {
             entries.append(host)
             sources.append(host)

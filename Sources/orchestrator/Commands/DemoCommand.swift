@@ -70,7 +70,7 @@ struct DemoCommand: ParsableCommand {
                 last = e.id
                 if ["dispatched", "running", "succeeded", "retrying", "failed", "needs_human", "upstream_failed", "deferred",
                     "worker_registered", "feature_succeeded"].contains(e.type) {
-                    print(Self.demoLine(e))
+                    print(terminalSafe(Self.demoLine(e)))
                 }
                 if e.type == "feature_succeeded" { outcome = "succeeded" }
                 if ["failed", "needs_human", "upstream_failed"].contains(e.type) { outcome = e.type + " (" + e.task + ")" }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Planner
 import Scheduler
 
 /// `orchestrator events`: the namespace's event stream, readable or as JSON lines.
@@ -33,7 +34,8 @@ struct EventsCommand: ParsableCommand {
         let ctx = try global.context()
         let reader = EventReader(redis: try ctx.connect(), namespace: ctx.namespace)
         func show(_ events: [SwarmEvent]) {
-            for e in events { print(json ? e.jsonLine : e.line) }
+            // Event fields carry plan text and reasons: escape what could drive the terminal.
+            for e in events { print(json ? e.jsonLine : terminalSafe(e.line)) }
             fflush(nil)
         }
         try orFail {

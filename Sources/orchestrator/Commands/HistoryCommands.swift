@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Planner
 import Scheduler
 
 /// Prints ledger tasks as a table (or JSON lines).
@@ -89,7 +90,7 @@ struct ResolveCommand: ParsableCommand {
         }
         for gid in ids {
             let new = try orFail { try client.resolve(gid, resolution, notes: notes) }
-            print("\(gid) -> \(new)")
+            print(terminalSafe("\(gid) -> \(new)"))
         }
     }
 }

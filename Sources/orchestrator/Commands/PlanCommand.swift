@@ -61,7 +61,9 @@ struct PlanCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
-        print(plan.rendered(as: format), terminator: "")
+        // JSON escapes control characters itself; every other format gets them escaped here.
+        let text = plan.rendered(as: format)
+        print(format == .json ? text : terminalSafe(text, multiline: true), terminator: "")
         if format != .table, !plan.warnings.isEmpty {
             printError("\(plan.warnings.count) warning(s):\n" + plan.warnings.map { "  \($0)" }.joined(separator: "\n"))
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Planner
 import Scheduler
 
 /// `orchestrator status`: tasks by state, queues, workers, budgets and rate-limit headroom.
@@ -18,7 +19,12 @@ struct StatusCommand: ParsableCommand {
         print(json ? snap.json : StatusCommand.render(snap, workerTTL: SchedulerSettings(config: ctx.config).workerTTL))
     }
 
+    /// The snapshot as text, control characters escaped (names come from Redis).
     static func render(_ s: StatusSnapshot, workerTTL: Double) -> String {
+        terminalSafe(renderRaw(s, workerTTL: workerTTL), multiline: true)
+    }
+
+    private static func renderRaw(_ s: StatusSnapshot, workerTTL: Double) -> String {
         var out = "namespace \(s.namespace)" + (s.draining ? "  (DRAINING: nothing is admitted)" : "") +
             (s.desiredWorkers.map { "  desired workers: \($0)" } ?? "") + "\n\n"
         let order = ["blocked", "ready", "dispatched", "running", "retrying", "needs_human", "succeeded", "failed", "upstream_failed", "cancelled"]

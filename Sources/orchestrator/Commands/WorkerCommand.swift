@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Scheduler
 import WorkerAgent
 
 /// `orchestrator worker`: one worker process (the supervisor starts these; on other hosts,
@@ -21,8 +22,12 @@ struct WorkerCommand: ParsableCommand {
         StateDirectory.restoreUmaskFromEnvironment()
         let ctx = try global.context()
         let hostName = host ?? Capabilities.hostName()
-        // This host's key pair: a submit from this host (same state_dir) signs with it.
-        if ctx.config.security.requireSignatures { try ctx.ensureHostKey() }
+        // With no key given (config or `up`), this host's key pair: a submit from this host
+        // (same state_dir) signs with it.
+        if ctx.config.security.requireSignatures, ctx.config.security.trustedKeys.isEmpty,
+           SpecTrust.keys(in: ProcessInfo.processInfo.environment).isEmpty {
+            try ctx.ensureHostKey()
+        }
         let settings: WorkerSettings
         do {
             settings = try WorkerSettings(config: ctx.config, id: id ?? WorkerSettings.newID(host: hostName), host: hostName,

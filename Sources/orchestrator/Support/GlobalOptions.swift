@@ -24,6 +24,10 @@ struct GlobalOptions: ParsableArguments {
         var cfg = loaded
         if let redis { cfg.redis.url = redis }
         if let namespace { cfg.redis.namespace = namespace }
+        if let problem = Namespace.problem(cfg.redis.namespace) {
+            printError("error: \(problem) (from \(namespace != nil ? "--namespace" : "SWARM_NAMESPACE or redis.namespace"))")
+            throw ExitCode(2)
+        }
         return try Context(config: cfg, configPath: path, wait: wait)
     }
 }
@@ -78,7 +82,8 @@ struct Context {
         RedisOptions(connectTimeout: config.redis.connectTimeout, commandTimeout: config.redis.commandTimeout)
     }
     var stateDir: String { Context.absolute(config.orchestrator.stateDir) }
-    var ledgerPath: String { Context.absolute(config.orchestrator.ledgerPath) }
+    /// One ledger per namespace (see `Ledger.path(base:namespace:)`).
+    var ledgerPath: String { Ledger.path(base: Context.absolute(config.orchestrator.ledgerPath), namespace: namespace) }
 
     static func absolute(_ path: String) -> String {
         path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
@@ -133,7 +138,7 @@ struct Context {
         do {
             let dir = (ledgerPath as NSString).deletingLastPathComponent
             if dir == stateDir || !FileManager.default.fileExists(atPath: dir) { try StateDirectory.prepare(dir) }
-            let l = try Ledger(path: ledgerPath)
+            let l = try Ledger(path: ledgerPath, namespace: namespace)
             StateDirectory.makeDatabasePrivate(ledgerPath)
             _ = try? LedgerWriter.catchUp(url: url, namespace: namespace, ledger: l)
             return l
@@ -162,9 +167,9 @@ func loadConfig(_ path: String?) throws -> (SwarmConfig, String?) {
     }
 }
 
-/// Writes a line to standard error.
+/// Writes a line to standard error, control characters escaped (`terminalSafe`).
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((terminalSafe(text, multiline: true) + "\n").utf8))
 }
 
 /// Runs a scheduler call, printing its error and exiting non-zero when it fails.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Scheduler
+import WorkerAgent
 
 /// Where the CLI finds keys: the private key `submit` signs with, and the host key pair in
 /// `state_dir` that makes the single-host default signed.
@@ -52,11 +53,17 @@ extension Context {
             logger.warning("\(text)")
             return
         }
-        if try ensureHostKey() {
-            let pub = (try? String(contentsOfFile: HostSigningKey.publicKeyPath(stateDirectory: stateDir), encoding: .utf8)) ?? ""
+        let created = try ensureHostKey()
+        let pub = ((try? String(contentsOfFile: HostSigningKey.publicKeyPath(stateDirectory: stateDir), encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        // The workers `up` starts trust its host key whatever config they load (`demo` gives
+        // them none): they inherit this variable.
+        let inherited = ProcessInfo.processInfo.environment[SpecTrust.environmentVariable] ?? ""
+        setenv(SpecTrust.environmentVariable, inherited.isEmpty ? pub : inherited + "," + pub, 1)
+        if created {
             let text = "created the signing key pair \(HostSigningKey.privateKeyPath(stateDirectory: stateDir)) (private, 0600) "
                 + "and signing.pub; submits from this host are signed with it. Workers on other hosts need its public key "
-                + "\(pub.trimmingCharacters(in: .whitespacesAndNewlines)) in security.trusted_keys"
+                + "\(pub) in security.trusted_keys"
             logger.info("\(text)")
         }
     }

@@ -1,15 +1,17 @@
 import Foundation
+import Planner
 
 /// A plain text table sized to the terminal: columns shrink (with `…`) from the widest down
-/// when the terminal is narrower than the table.
+/// when the terminal is narrower than the table. Cells come from plans, Redis and the ledger,
+/// so their control characters are escaped (`terminalSafe`) before widths are measured.
 struct Table {
     var headers: [String]
     var rows: [[String]] = []
 
     init(_ headers: String...) { self.headers = headers }
 
-    mutating func add(_ cells: String...) { rows.append(cells) }
-    mutating func add(row: [String]) { rows.append(row) }
+    mutating func add(_ cells: String...) { rows.append(cells.map { terminalSafe($0) }) }
+    mutating func add(row: [String]) { rows.append(row.map { terminalSafe($0) }) }
 
     static var terminalWidth: Int {
         var w = winsize()
