@@ -43,16 +43,21 @@ public final class RedisServerProcess: Sendable {
         public var extraArguments: [String]
         /// Executable name or path.
         public var executable: String
+        /// `requirepass` of the default user, or nil for none. It goes to the server in a 0600
+        /// config file in `directory` (`redis-auth.conf`), never on its command line, where `ps`
+        /// would show it to every local user.
+        public var password: String?
 
         /// Creates a configuration.
         public init(directory: String, port: Int? = nil, appendOnly: Bool = false, appendFsync: String = "everysec",
-                    extraArguments: [String] = [], executable: String = "redis-server") {
+                    extraArguments: [String] = [], executable: String = "redis-server", password: String? = nil) {
             self.directory = directory
             self.port = port
             self.appendOnly = appendOnly
             self.appendFsync = appendFsync
             self.extraArguments = extraArguments
             self.executable = executable
+            self.password = password
         }
     }
 
@@ -76,10 +81,14 @@ public final class RedisServerProcess: Sendable {
     public var socketPath: String { configuration.directory + "/redis.sock" }
     /// Path of the server's log file.
     public var logPath: String { configuration.directory + "/redis.log" }
-    /// URL of the unix socket.
-    public var url: RedisURL { RedisURL(endpoint: .unix(path: socketPath)) }
+    /// Path of the config file holding the password (only with a password).
+    public var authConfigPath: String { configuration.directory + "/redis-auth.conf" }
+    /// URL of the unix socket (with the password, when there is one).
+    public var url: RedisURL { RedisURL(endpoint: .unix(path: socketPath), password: configuration.password) }
     /// URL of the TCP listener, when there is one.
-    public var tcpURL: RedisURL? { configuration.port.map { RedisURL(endpoint: .tcp(host: "127.0.0.1", port: $0)) } }
+    public var tcpURL: RedisURL? {
+        configuration.port.map { RedisURL(endpoint: .tcp(host: "127.0.0.1", port: $0), password: configuration.password) }
+    }
     /// The child's pid while it runs.
     public var pid: pid_t? { child.withLock { $0 } }
 
@@ -88,8 +97,12 @@ public final class RedisServerProcess: Sendable {
         if pid != nil { return }
         let c = configuration
         try? FileManager.default.createDirectory(atPath: c.directory, withIntermediateDirectories: true)
-        var args = [c.executable,
-                    "--port", String(c.port ?? 0),
+        var args = [c.executable]
+        if let password = c.password {
+            try writeAuthConfig(password)
+            args.append(authConfigPath)
+        }
+        args += ["--port", String(c.port ?? 0),
                     "--bind", "127.0.0.1",
                     "--unixsocket", socketPath, "--unixsocketperm", "700",
                     "--dir", c.directory, "--logfile", logPath,
@@ -114,6 +127,26 @@ public final class RedisServerProcess: Sendable {
         }
         stop()
         throw .notReady(seconds: timeout, log: logTail())
+    }
+
+    /// Reaps the server if it has exited, without waiting. Returns how it ended ("was killed by
+    /// signal 9"), or nil while it runs (or was never started). Afterwards `pid` is nil and
+    /// `start()` starts it again (replaying its AOF, when it has one).
+    public func reapIfExited() -> String? {
+        guard let p = pid else { return nil }
+        var status: Int32 = 0
+        let r = waitpid(p, &status, WNOHANG)
+        let how: String
+        if r == p {
+            let sig = status & 0x7f
+            how = sig == 0 ? "exited with status \((status >> 8) & 0xff)" : "was killed by signal \(sig)"
+        } else if r == -1 && errno == ECHILD && Glibc.kill(p, 0) != 0 {
+            how = "is gone"  // reaped by someone else (a subreaper's wait for any child)
+        } else {
+            return nil
+        }
+        child.withLock { if $0 == p { $0 = nil } }
+        return how
     }
 
     /// Stops the server (SIGTERM, then SIGKILL after `grace` seconds) and reaps it.
@@ -148,6 +181,25 @@ public final class RedisServerProcess: Sendable {
     public func logTail(lines: Int = 15) -> String {
         guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return "" }
         return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+    }
+
+    /// Writes the password where only this user can read it; the server reads it at start.
+    private func writeAuthConfig(_ password: String) throws(RedisServerError) {
+        guard !password.contains(where: { $0.isWhitespace || $0 == "\"" }) else {
+            throw .failedToStart(reason: "the password must not contain spaces or quotes", log: "")
+        }
+        let path = authConfigPath
+        unlink(path)
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw .failedToStart(reason: "cannot write \(path): \(String(cString: strerror(errno)))", log: "")
+        }
+        defer { close(fd) }
+        fchmod(fd, 0o600)
+        let text = Array("requirepass \(password)\n".utf8)
+        guard write(fd, text, text.count) == text.count else {
+            throw .failedToStart(reason: "cannot write \(path): \(String(cString: strerror(errno)))", log: "")
+        }
     }
 
     private static func spawn(_ args: [String]) throws(RedisServerError) -> pid_t {

@@ -9,6 +9,9 @@ import RedisKit
 ///
 /// Several loops (several orchestrators) may run on one namespace at once: every step is an
 /// atomic function call, so they need no leader.
+///
+/// Redis going away never stops it: it retries with capped backoff (at most 2 s apart), says so
+/// when Redis first fails and every ten seconds after, and says when Redis is back.
 public final class SchedulerLoop: Sendable {
     private let url: RedisURL
     private let options: RedisOptions
@@ -48,7 +51,7 @@ public final class SchedulerLoop: Sendable {
     private func run() {
         defer { finished.signal() }
         var client: SchedulerClient?
-        var failures = 0
+        var outage = RedisOutage(backoff: Backoff(base: 0.05, max: 2))
         while !stopFlag.load() {
             do {
                 if client == nil {
@@ -56,17 +59,17 @@ public final class SchedulerLoop: Sendable {
                 }
                 guard let c = client else { continue }
                 let r = try c.tick(batch: batch, scan: scan)
-                failures = 0
+                if let line = outage.succeeded(who: "scheduler loop", address: url.address) { logger.info("\(line)") }
                 var sleep = maxSleep
                 if let next = r.nextTimerMs { sleep = min(sleep, max(Double(next) / 1000, 0.001)) }
                 if r.admitted >= batch { sleep = 0.001 }  // more may be admissible right away
                 _ = try c.waitForWake(seconds: sleep)
             } catch {
-                failures += 1
-                let delay = Backoff(base: 0.1, max: 5).delay(attempt: failures)
-                logger.warning("scheduler loop: \(error); retrying in \(String(format: "%.1f", delay)) s")
+                let (delay, line) = outage.failed(error, who: "scheduler loop", address: url.address)
+                if let line { logger.warning("\(line)") }
                 client = nil
-                sleepSeconds(delay)
+                let until = Monotonic.now() + delay
+                while !stopFlag.load() && Monotonic.now() < until { sleepSeconds(min(0.05, until - Monotonic.now())) }
             }
         }
     }

@@ -28,8 +28,11 @@ final class CLIProcess: @unchecked Sendable {
     private var errData = Data()
 
     init(_ args: [String], env: [String: String] = [:], cwd: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: orchestratorPath)
-        process.arguments = args
+        // Started as from a shell, with SIGPIPE at its default action: this test process ignores
+        // it (for its own connections to Redis servers the tests kill), and an ignored signal
+        // would be inherited, hiding a process that forgot to ignore it itself.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["--default-signal=PIPE", orchestratorPath] + args
         var e = ProcessInfo.processInfo.environment
         e.removeValue(forKey: "SWARM_REDIS_URL")
         for (k, v) in env { e[k] = v }

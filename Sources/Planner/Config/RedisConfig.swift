@@ -12,13 +12,25 @@ public struct RedisConfig: Sendable, Equatable {
     public var connectTimeout: Double = 2.0
     /// Seconds to wait for one command's reply.
     public var commandTimeout: Double = 5.0
+    /// How often the embedded redis-server syncs its append-only file to disk (`appendfsync`).
+    /// Only the embedded server: an external Redis keeps its own setting.
+    public var durability: Durability = .everysec
+
+    /// `appendfsync` policies offered for the embedded redis-server.
+    public enum Durability: String, Sendable, Equatable, CaseIterable {
+        /// fsync before every reply: an acknowledged change survives even a power loss; slower writes.
+        case always
+        /// fsync once a second: a killed redis-server loses nothing acknowledged (the kernel still
+        /// holds the writes); a power loss or kernel crash can lose about the last second.
+        case everysec
+    }
 
     /// The defaults.
     public init() {}
 }
 
 extension RedisConfig {
-    static let keys = ["url", "namespace", "connect_timeout", "command_timeout"]
+    static let keys = ["url", "namespace", "connect_timeout", "command_timeout", "durability"]
 
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
@@ -30,6 +42,12 @@ extension RedisConfig {
             case "namespace": namespace = reader.string(value, path: key) ?? namespace
             case "connect_timeout": connectTimeout = reader.double(value, path: key, positive: true) ?? connectTimeout
             case "command_timeout": commandTimeout = reader.double(value, path: key, positive: true) ?? commandTimeout
+            case "durability":
+                guard let text = reader.string(value, path: key) else { break }
+                if let d = Durability(rawValue: text) { durability = d } else {
+                    reader.report("'\(text)' is not a durability; use always (fsync every write) or everysec (fsync once a second)",
+                                  path: key, at: value)
+                }
             default: break
             }
         }

@@ -6,7 +6,8 @@ import Synchronization
 /// Projects the events stream into the ledger through the consumer group `ledger`: read (own
 /// pending entries first, then new ones), write to SQLite in one transaction, and only then
 /// `XACK`. A crash between the two replays the entries, which the ledger skips: at-least-once
-/// delivery, exactly-once effect. Runs on its own thread (it blocks).
+/// delivery, exactly-once effect. Runs on its own thread (it blocks). Redis going away never
+/// stops it: it retries with capped backoff and says when Redis fails and when it is back.
 public final class LedgerWriter: Sendable {
     private let url: RedisURL
     private let namespace: String
@@ -59,7 +60,7 @@ public final class LedgerWriter: Sendable {
 
     private func run() {
         defer { finished.signal() }
-        var failures = 0
+        var outage = RedisOutage(backoff: Backoff(base: 0.05, max: 2))
         var ledger: Ledger?
         var reader: EventReader?
         while !stopFlag.withLock({ $0 }) {
@@ -71,16 +72,25 @@ public final class LedgerWriter: Sendable {
                 }
                 guard let l = ledger, let r = reader else { continue }
                 let batch = try r.readGroup(LedgerWriter.group, consumer: consumer, count: 500, blockSeconds: 0.5)
+                if let line = outage.succeeded(who: "ledger writer", address: url.address) { logger.info("\(line)") }
                 if batch.isEmpty { continue }
                 try l.record(batch)
                 try r.ack(LedgerWriter.group, ids: batch.map(\.id))
-                failures = 0
             } catch {
-                failures += 1
-                let delay = Backoff(base: 0.1, max: 5).delay(attempt: failures)
-                logger.warning("ledger writer: \(error); retrying in \(String(format: "%.1f", delay)) s")
+                let delay: Double
+                if error is RedisError {
+                    let (d, line) = outage.failed(error, who: "ledger writer", address: url.address)
+                    if let line { logger.warning("\(line)") }
+                    delay = d
+                } else {
+                    // The ledger file itself (disk full, locked): the stream keeps the events meanwhile.
+                    delay = 1
+                    logger.warning("ledger writer: \(error); the events wait in Redis; retrying in 1 s")
+                    ledger = nil
+                }
                 reader = nil
-                sleepSeconds(delay)
+                let until = Monotonic.now() + delay
+                while !stopFlag.withLock({ $0 }) && Monotonic.now() < until { sleepSeconds(min(0.05, until - Monotonic.now())) }
             }
         }
     }

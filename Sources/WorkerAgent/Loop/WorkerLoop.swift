@@ -15,7 +15,8 @@ public enum WorkerExit: Sendable, Equatable {
 
 /// Errors that end a worker (the supervisor respawns it with backoff).
 public enum WorkerError: Error, Sendable, CustomStringConvertible {
-    /// Redis stayed unreachable past the worker's patience.
+    /// Redis stayed unreachable past the worker's patience. No longer thrown by `run()`, which
+    /// waits for Redis as long as it takes; kept for callers that match on it.
     case redisUnavailable(SchedulerError)
     /// The redactor could not be built from config.
     case badRedaction(String)
@@ -32,6 +33,11 @@ public enum WorkerError: Error, Sendable, CustomStringConvertible {
 /// One worker: registers, heartbeats on a thread of its own, claims by blocking on its route
 /// queues, runs one task at a time and settles it with its fencing token. A lost lease (its
 /// heartbeat is refused) cancels the running task at once.
+///
+/// Redis going away never ends a worker: every Redis call is retried with capped backoff and a
+/// log line (when Redis first fails, every ten seconds while it stays away, and when it is back),
+/// and a finished task's report is sent again with the same fencing token until it lands or is
+/// refused as stale.
 public final class WorkerLoop: Sendable {
     /// Settings.
     public let settings: WorkerSettings
@@ -56,6 +62,7 @@ public final class WorkerLoop: Sendable {
         /// When the running task's lease was last renewed (monotonic time the renewing call was
         /// sent, so never later than Redis's own clock started the new lease).
         var renewed = 0.0
+        var stopNowRequested = false
     }
 
     /// Creates a worker; `run()` starts it.
@@ -75,7 +82,7 @@ public final class WorkerLoop: Sendable {
     /// when the supervisor reports this worker gone).
     public func stopNow() {
         stop()
-        state.withLock { $0.cancel?.cancel() }
+        state.withLock { $0.stopNowRequested = true; $0.cancel?.cancel() }
     }
 
     /// Stops now without grace: the task's process group gets SIGKILL at once. For a worker
@@ -87,7 +94,7 @@ public final class WorkerLoop: Sendable {
 
     private var stopping: Bool { stopFlag.withLock { $0 } }
 
-    /// Runs until stopped or idle; throws when Redis stays unreachable.
+    /// Runs until stopped or idle. Waits out any Redis outage (it never gives up on Redis).
     public func run() throws(WorkerError) -> WorkerExit {
         // Tasks run as this user: keep them out of /proc/<worker>/environ and memory, which
         // hold the Redis URL.
@@ -97,16 +104,7 @@ public final class WorkerLoop: Sendable {
         } else {
             logger.warning("worker \(settings.id): \(settings.specTrust.startupMessage)")
         }
-        let client = try connect(deadline: 30)
-        let routes: [String]
-        do {
-            routes = try client.routes(forHost: settings.host, capabilities: settings.capabilities)
-            try client.register(WorkerRegistration(id: settings.id, host: settings.host, pid: Int(getpid()),
-                                                   capabilities: settings.capabilities, routes: routes,
-                                                   agents: settings.agents.keys.sorted()))
-        } catch {
-            throw .redisUnavailable(error)
-        }
+        guard let (client, routes) = connectAndRegister() else { return .stopped }
         state.withLock { $0.routes = routes }
         let hb = Thread { [self] in heartbeatLoop() }
         hb.name = "swarm-heartbeat"
@@ -133,7 +131,7 @@ public final class WorkerLoop: Sendable {
             try? client.deregister(worker: settings.id, reason: "stopped")
         }
         var lastWork = Monotonic.now()
-        var failures = 0
+        var outage = RedisOutage()
         var next: StartedTask?
         while !stopping || next != nil {
             if settings.idleTimeout > 0 && Monotonic.now() - lastWork > settings.idleTimeout { return .idle }
@@ -150,38 +148,46 @@ public final class WorkerLoop: Sendable {
                     state.withLock { $0.renewed = sent }
                 }
                 next = nil
+                if let line = outage.succeeded(who: who, address: url.address) { logger.info("\(line)") }
                 guard let task = claimed else { continue }
-                failures = 0
                 next = try execute(task, client: client, nextRoutes: currentRoutes)
                 lastWork = Monotonic.now()
             } catch {
-                failures += 1
-                if failures > 20 { throw .redisUnavailable(error) }
-                let delay = Backoff(base: 0.05, max: 2).delay(attempt: failures)
-                logger.warning("worker \(settings.id): \(error); retrying in \(String(format: "%.2f", delay)) s")
-                sleepSeconds(delay)
+                let (delay, line) = outage.failed(error, who: who, address: url.address)
+                if let line { logger.warning("\(line)") }
+                sleepUnlessStopping(delay)
             }
         }
         return .stopped
     }
 
-    private func connect(deadline: Double) throws(WorkerError) -> SchedulerClient {
-        let until = Monotonic.now() + deadline
-        var attempt = 0
-        while true {
-            let failure: SchedulerError
+    private var who: String { "worker \(settings.id)" }
+
+    /// Sleeps, waking early when a stop is requested.
+    private func sleepUnlessStopping(_ seconds: Double) {
+        let until = Monotonic.now() + seconds
+        while !stopping && Monotonic.now() < until { sleepSeconds(min(0.05, until - Monotonic.now())) }
+    }
+
+    /// Connects and registers, retrying as long as it takes; nil when asked to stop first.
+    private func connectAndRegister() -> (SchedulerClient, [String])? {
+        var outage = RedisOutage()
+        while !stopping {
             do {
-                let connection = try RedisConnection(url: url, options: options)
-                do { return try SchedulerClient(redis: connection, namespace: namespace) } catch { failure = error }
+                let client = try SchedulerClient(redis: RedisConnection(url: url, options: options), namespace: namespace)
+                let routes = try client.routes(forHost: settings.host, capabilities: settings.capabilities)
+                try client.register(WorkerRegistration(id: settings.id, host: settings.host, pid: Int(getpid()),
+                                                       capabilities: settings.capabilities, routes: routes,
+                                                       agents: settings.agents.keys.sorted()))
+                if let line = outage.succeeded(who: who, address: url.address) { logger.info("\(line)") }
+                return (client, routes)
             } catch {
-                failure = .redis(error)
+                let (delay, line) = outage.failed(error, who: who, address: url.address)
+                if let line { logger.warning("\(line)") }
+                sleepUnlessStopping(delay)
             }
-            attempt += 1
-            let delay = Backoff(base: 0.1, max: 2).delay(attempt: attempt)
-            if Monotonic.now() + delay > until { throw .redisUnavailable(failure) }
-            logger.warning("worker \(settings.id): \(failure); retrying in \(String(format: "%.1f", delay)) s")
-            sleepSeconds(delay)
         }
+        return nil
     }
 
     /// Runs a task and reports it; returns the next task when the report also claimed one.
@@ -199,9 +205,10 @@ public final class WorkerLoop: Sendable {
         // after the run: a stop may have come while it ran).
         let wantNext = !stopping && !state.withLock { $0.overloaded }
         // A report lost to a dropped link is sent again with the same token until it lands or
-        // is refused as stale (fencing makes the repeat safe); meanwhile the heartbeat keeps
-        // the lease, since `state.task` still names this task.
-        var attempt = 0
+        // is refused as stale (fencing makes the repeat safe), however long Redis stays away;
+        // meanwhile the heartbeat keeps the lease, since `state.task` still names this task.
+        var outage = RedisOutage()
+        var otherErrors = 0
         while true {
             do {
                 switch outcome {
@@ -210,6 +217,7 @@ public final class WorkerLoop: Sendable {
                     let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result,
                                                             routes: wantNext ? nextRoutes : [])
                     if let n = reply.next { state.withLock { $0.task = n; $0.renewed = sent } }
+                    if let line = outage.succeeded(who: who, address: url.address) { logger.info("\(line); reported \(task.gid)") }
                     return reply.next
                 case let .failed(kind, reason, tokens, output):
                     try client.fail(task, worker: settings.id, kind: kind, reason: reason, tokensUsed: tokens, output: output)
@@ -219,14 +227,29 @@ public final class WorkerLoop: Sendable {
                 case .abandoned:
                     break
                 }
+                if let line = outage.succeeded(who: who, address: url.address) { logger.info("\(line); reported \(task.gid)") }
                 return nil
             } catch .stale {
                 logger.info("worker \(settings.id): \(task.gid) was taken over; our report was refused")
                 return nil
-            } catch let .redis(e) where e.isConnectionError && attempt < 60 {
-                attempt += 1
-                let delay = Backoff(base: 0.1, max: 2).delay(attempt: attempt)
-                logger.warning("worker \(settings.id): reporting \(task.gid) failed (\(e)); retrying in \(String(format: "%.1f", delay)) s")
+            } catch {
+                if state.withLock({ $0.stopNowRequested }) {
+                    logger.warning("worker \(settings.id): stopping at once without reporting \(task.gid) (\(error)); it runs again when its lease expires")
+                    return nil
+                }
+                var connectionTrouble = false
+                if case let .redis(e) = error, e.isConnectionError { connectionTrouble = true }
+                if !connectionTrouble {
+                    // Not the link: the same call would fail the same way forever. Let the lease
+                    // expire instead (the task is retried by the reaper).
+                    otherErrors += 1
+                    if otherErrors >= 3 {
+                        logger.error("worker \(settings.id): cannot report \(task.gid): \(error); leaving it to its lease")
+                        return nil
+                    }
+                }
+                let (delay, line) = outage.failed(error, who: "\(who) reporting \(task.gid)", address: url.address)
+                if let line { logger.warning("\(line)") }
                 sleepSeconds(delay)
             }
         }
@@ -249,6 +272,7 @@ public final class WorkerLoop: Sendable {
         // A short first window: claiming waits for this first measurement.
         var sampler = HostLoadSampler(initialWindow: 0.01)
         var beats = 0
+        var outage = RedisOutage()
         while !heartbeatStop.withLock({ $0 }) {
             let start = Monotonic.now()
             do {
@@ -279,6 +303,7 @@ public final class WorkerLoop: Sendable {
                     if !owned, $0.task?.gid == task?.gid { $0.cancel?.cancelNow() }
                 }
                 if beats == 1 { firstBeat.signal() }
+                if let line = outage.succeeded(who: "\(who) heartbeat", address: url.address) { logger.info("\(line)") }
                 if !owned, let t = task { logger.warning("worker \(settings.id): lost the lease of \(t.gid); stopping it") }
             } catch SchedulerError.badState(let message) where message.contains("not registered") {
                 // Our record expired (or Redis lost it): stop the task we hold, whose lease is
@@ -292,7 +317,8 @@ public final class WorkerLoop: Sendable {
                                                             agents: settings.agents.keys.sorted()))
                 }
             } catch {
-                logger.warning("worker \(settings.id) heartbeat: \(error)")
+                let (_, line) = outage.failed(error, who: "\(who) heartbeat", address: url.address)
+                if let line { logger.warning("\(line)") }
                 client = nil
             }
             let wait = settings.heartbeatInterval - (Monotonic.now() - start)

@@ -20,6 +20,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: .hidden) var supervisorPid: Int32?
 
     func run() throws {
+        // Started by `up` (umask 077): give tasks the user's usual umask back.
+        StateDirectory.restoreUmaskFromEnvironment()
         let ctx = try global.context()
         let hostName = host ?? Capabilities.hostName()
         // With no key given (config or `up`), this host's key pair: a submit from this host

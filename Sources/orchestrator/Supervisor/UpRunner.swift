@@ -13,7 +13,8 @@ import WorkerAgent
 final class UpRunner {
     let ctx: Context
     let logger: Logger
-    private(set) var embedded: RedisServerProcess?
+    /// The embedded redis-server this `up` started and keeps alive (nil with an external Redis).
+    private(set) var embedded: EmbeddedRedisKeeper?
     private var scheduler: SchedulerLoop?
     private var ledger: LedgerWriter?
     private(set) var supervisor: Supervisor?
@@ -33,6 +34,12 @@ final class UpRunner {
 
     /// Starts Redis if embedded, configures the namespace and starts the loops and `workers` workers.
     func start(workers requested: Int, workerExtraArguments: [String] = []) throws {
+        // Everything up and its redis-server write (AOF, redis log, ledger, keys) is private.
+        StateDirectory.useTightUmask()
+        do { try StateDirectory.prepare(ctx.stateDir) } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
         let lock: StateDirLock
         do { lock = try StateDirLock.acquire(directory: ctx.stateDir) } catch {
             printError("error: \(error)")
@@ -62,11 +69,13 @@ final class UpRunner {
         let loop = SchedulerLoop(url: ctx.url, options: ctx.options, namespace: ctx.namespace, maxSleep: o.tick, batch: o.dispatchBatch)
         loop.start()
         scheduler = loop
+        StateDirectory.makeDatabasePrivate(ctx.ledgerPath)
         let writer = LedgerWriter(url: ctx.url, namespace: ctx.namespace, path: ctx.ledgerPath, consumer: "ledger-" + instance)
         writer.start()
         ledger = writer
-        // Workers find Redis through the environment, so no password shows in `ps`.
-        setenv("SWARM_REDIS_URL", ctx.config.redis.url.isEmpty ? "unix://" + socketPath : ctx.config.redis.url, 1)
+        // Workers find Redis (and the embedded password) through the environment, so no password
+        // shows in `ps`.
+        setenv("SWARM_REDIS_URL", ctx.workerURLText, 1)
         var args = ["--namespace", ctx.namespace] + workerExtraArguments
         if let path = ctx.configPath { args += ["--config", Context.absolute(path)] }
         supervisor = Supervisor(executable: UpRunner.selfExecutable(), workerArguments: args,
@@ -117,13 +126,18 @@ final class UpRunner {
 
     private func startEmbeddedRedis() throws {
         if (try? RedisConnection(url: ctx.url, options: RedisOptions(connectTimeout: 0.5)).send("PING")) != nil { return }
-        let server = RedisServerProcess(.init(directory: ctx.stateDir, appendOnly: true, appendFsync: "everysec"))
-        do { try server.start() } catch {
+        let keeper: EmbeddedRedisKeeper
+        do {
+            let password = try EmbeddedRedisPassword.readOrCreate(stateDir: ctx.stateDir)
+            keeper = EmbeddedRedisKeeper(stateDir: ctx.stateDir, password: password, durability: ctx.config.redis.durability,
+                                         logger: logger)
+            try keeper.start()
+        } catch {
             printError("error: \(error)")
             throw ExitCode(3)
         }
-        embedded = server
-        logger.info("started the embedded redis-server at \(ctx.url.address) (AOF on, data in \(ctx.stateDir))")
+        embedded = keeper
+        logger.info("started the embedded redis-server at \(ctx.url.address) (AOF on, appendfsync \(ctx.config.redis.durability.rawValue), password in \(EmbeddedRedisPassword.path(stateDir: ctx.stateDir)), data in \(ctx.stateDir))")
     }
 
     var interruptCount: Int { interrupts.count }

@@ -36,7 +36,9 @@ struct GlobalOptions: ParsableArguments {
 struct Context {
     let config: SwarmConfig
     let configPath: String?
-    let url: RedisURL
+    /// The configured URL; nil for the embedded Redis, whose URL is built on each use (its
+    /// password file appears when `up` first starts it).
+    private let configuredURL: RedisURL?
     /// True when no URL is configured: Redis is the embedded server under `state_dir`.
     let embedded: Bool
     let wait: Double
@@ -47,14 +49,32 @@ struct Context {
         self.wait = wait
         if config.redis.url.isEmpty {
             embedded = true
-            url = RedisURL(endpoint: .unix(path: Context.absolute(config.orchestrator.stateDir) + "/redis.sock"))
+            configuredURL = nil
         } else {
             embedded = false
-            do { url = try RedisURL(parsing: config.redis.url) } catch {
+            do { configuredURL = try RedisURL(parsing: config.redis.url) } catch {
                 printError(error.description)
                 throw ExitCode(2)
             }
         }
+    }
+
+    /// Where Redis is. For the embedded server: its unix socket in `state_dir`, with the password
+    /// from `state_dir/redis.pass` (when `up` has created it).
+    var url: RedisURL {
+        if let configuredURL { return configuredURL }
+        return RedisURL(endpoint: .unix(path: embeddedSocketPath), password: EmbeddedRedisPassword.read(stateDir: stateDir))
+    }
+
+    /// The embedded server's socket.
+    var embeddedSocketPath: String { stateDir + "/redis.sock" }
+
+    /// The URL text handed to workers in `SWARM_REDIS_URL` (their environment, never their
+    /// command line): the configured one, or the embedded socket with its password.
+    var workerURLText: String {
+        if !embedded { return config.redis.url }
+        let url = self.url
+        return "unix://" + (url.password.map { ":\($0)@" } ?? "") + embeddedSocketPath
     }
 
     var namespace: String { config.redis.namespace }
@@ -77,18 +97,37 @@ struct Context {
                 printError("Redis at \(url.address) is not answering (\(e)); retrying in \(String(format: "%.1f", delay)) s")
             }) { () throws(RedisError) -> RedisConnection in try RedisConnection(url: url, options: options) }
         } catch {
-            var hint = ""
-            if embedded { hint = "\nNo Redis URL is configured, so Swarm expects its embedded redis-server there: start `orchestrator up`, or set SWARM_REDIS_URL." }
-            printError("error: \(error)\(hint)")
+            printError("error: \(error)\(hint(for: error))")
             throw ExitCode(3)
         }
+    }
+
+    /// What to do about a Redis that refuses us, beyond the error's own words.
+    func hint(for error: RedisError) -> String {
+        let refused: Bool
+        switch error {
+        case .authenticationFailed: refused = true
+        case .server: refused = error.serverCode == "NOAUTH" || error.serverCode == "WRONGPASS"
+        default: refused = false
+        }
+        if embedded && refused {
+            return "\nThe embedded Redis wants the password in \(EmbeddedRedisPassword.path(stateDir: stateDir)), which `up` "
+                + "creates: run this command as the user who runs `up`, with the same state_dir."
+        }
+        if refused { return "\nPut the password in SWARM_REDIS_URL (redis://user:password@host:port/db)." }
+        if embedded && error.isConnectionError {
+            return "\nNo Redis URL is configured, so Swarm expects its embedded redis-server there: start `orchestrator up`, or set SWARM_REDIS_URL."
+        }
+        return ""
     }
 
     /// A scheduler client on the namespace.
     func client() throws -> SchedulerClient {
         let conn = try connect()
         do { return try SchedulerClient(redis: conn, namespace: namespace) } catch {
-            printError("error: \(error)")
+            var extra = ""
+            if case let .redis(e) = error { extra = hint(for: e) }
+            printError("error: \(error)\(extra)")
             throw ExitCode(3)
         }
     }
@@ -97,7 +136,10 @@ struct Context {
     /// orchestrator is running).
     func ledger() throws -> Ledger {
         do {
+            let dir = (ledgerPath as NSString).deletingLastPathComponent
+            if dir == stateDir || !FileManager.default.fileExists(atPath: dir) { try StateDirectory.prepare(dir) }
             let l = try Ledger(path: ledgerPath, namespace: namespace)
+            StateDirectory.makeDatabasePrivate(ledgerPath)
             _ = try? LedgerWriter.catchUp(url: url, namespace: namespace, ledger: l)
             return l
         } catch {
