@@ -113,7 +113,7 @@ final class UpRunner {
         UpRunner.record(lock: lock, redis: embedded, workers: children)
     }
 
-    private static func record(lock: StateDirLock, redis: RedisServerProcess?, workers: [Supervisor.Child]) {
+    private static func record(lock: StateDirLock, redis: EmbeddedRedisKeeper?, workers: [Supervisor.Child]) {
         guard let me = UpRecord.current(pid: getpid()) else { return }
         lock.write(UpRecord(up: me, redis: redis?.pid.flatMap { UpRecord.current(pid: $0) },
                             workers: workers.compactMap { UpRecord.current(pid: $0.pid, id: $0.id) }))
