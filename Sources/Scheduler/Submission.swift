@@ -11,6 +11,7 @@ extension SchedulerSettings {
         dispatchLease = o.dispatchLease
         runLease = o.runLease
         priorityAging = o.priorityAging
+        deadlineLead = o.deadlineLead
         eventsMaxlen = o.eventsMaxlen
         retryBase = o.retryBase
         retryMax = o.retryMax

@@ -75,6 +75,17 @@ final class CLIProcess: @unchecked Sendable {
     }
 }
 
+/// A config.yaml tuned for fast tests (short retries, ticks, respawn backoff and heartbeats),
+/// with state in `dir/state`; `redis` and `orchestrator` add `key: value` lines to their sections.
+func fastTestConfig(dir: String, redis: [String], orchestrator: [String] = []) -> String {
+    func lines(_ l: [String]) -> String { l.map { "  " + $0 + "\n" }.joined() }
+    return "redis:\n" + lines(redis) + "orchestrator:\n" + lines([
+        "retry_base: 0.05", "retry_max: 0.2", "tick: 0.1", "respawn_backoff_base: 0.02",
+        "respawn_backoff_max: 0.05", "crash_loop_threshold: 1000",
+        "state_dir: \(dir)/state", "ledger_path: \(dir)/state/ledger.sqlite",
+    ] + orchestrator) + "worker:\n" + lines(["heartbeat_interval: 0.3"])
+}
+
 /// A temp folder with a config file tuned for fast tests, and the test Redis URL.
 struct TestWorkspace {
     let dir: String
@@ -88,22 +99,7 @@ struct TestWorkspace {
         TestRedis.start()
         url = "unix://" + TestRedis.server.socketPath
         self.namespace = namespace
-        let config = """
-            redis:
-              namespace: \(namespace)
-            orchestrator:
-              retry_base: 0.05
-              retry_max: 0.2
-              tick: 0.1
-              respawn_backoff_base: 0.02
-              respawn_backoff_max: 0.05
-              crash_loop_threshold: 1000
-              state_dir: \(dir)/state
-              ledger_path: \(dir)/state/ledger.sqlite
-            \(orchestrator.map { "  " + $0 + "\n" }.joined())worker:
-              heartbeat_interval: 0.3
-            \(extraConfig)
-            """
+        let config = fastTestConfig(dir: dir, redis: ["namespace: \(namespace)"], orchestrator: orchestrator) + extraConfig
         try config.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
     }
 

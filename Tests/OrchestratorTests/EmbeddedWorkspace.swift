@@ -11,27 +11,13 @@ struct EmbeddedWorkspace {
     var stateDir: String { dir + "/state" }
     var configArgs: [String] { ["--config", dir + "/config.yaml"] }
 
-    init(namespace: String, durability: String = "everysec", orchestrator: String = "") throws {
+    /// `orchestrator` holds extra `key: value` lines of the `orchestrator:` section.
+    init(namespace: String, durability: String = "everysec", orchestrator: [String] = []) throws {
         dir = NSTemporaryDirectory() + "swarm-embedded-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         self.namespace = namespace
-        let config = """
-            redis:
-              namespace: \(namespace)
-              durability: \(durability)
-            orchestrator:
-              retry_base: 0.05
-              retry_max: 0.2
-              tick: 0.1
-              respawn_backoff_base: 0.02
-              respawn_backoff_max: 0.05
-              crash_loop_threshold: 1000
-              state_dir: \(dir)/state
-              ledger_path: \(dir)/state/ledger.sqlite
-            \(orchestrator)
-            worker:
-              heartbeat_interval: 0.3
-            """
+        let config = fastTestConfig(dir: dir, redis: ["namespace: \(namespace)", "durability: \(durability)"],
+                                    orchestrator: orchestrator)
         try config.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
     }
 

@@ -11,10 +11,7 @@ import XCTest
 final class RedisChaosTests: XCTestCase {
     func testKillingTheEmbeddedRedisFiveTimesLosesNoTaskAndRerunsOnlyInFlightOnes() throws {
         ignoreBrokenPipeSignal()  // for this test's own connection; `up` is started with the default
-        let ws = try EmbeddedWorkspace(namespace: "chaos", durability: "always", orchestrator: """
-              dispatch_lease: 2
-              run_lease: 4
-            """)
+        let ws = try EmbeddedWorkspace(namespace: "chaos", durability: "always", orchestrator: ["dispatch_lease: 2", "run_lease: 4"])
         defer { ws.remove() }
         let evidence = ws.dir + "/evidence.txt"
         let taskCount = 500

@@ -42,6 +42,14 @@ final class ConfigTests: XCTestCase {
         XCTAssertNotNil(config.taskTypes["docs"])
     }
 
+    func testDeadlineLeadIsReadAndBounded() throws {
+        let config = try SwarmConfig.load(yaml: "orchestrator:\n  deadline_lead: 120\n", environment: [:])
+        XCTAssertEqual(config.orchestrator.deadlineLead, 120)
+        XCTAssertEqual(SwarmConfig().orchestrator.deadlineLead, 600)
+        let problems = configProblems("orchestrator:\n  deadline_lead: 1e9\n")
+        assertProblem(problems, path: "orchestrator.deadline_lead", line: 2, contains: ["out of range"])
+    }
+
     func testUnknownKeyNamesPathLineAndSuggestion() {
         let problems = configProblems("""
         orchestrator:

@@ -12,6 +12,8 @@ public struct OrchestratorConfig: Sendable, Equatable {
     public var runLease: Double = 15.0
     /// Seconds of waiting worth one priority point (prevents starvation).
     public var priorityAging: Double = 60.0
+    /// Seconds before its deadline from which a task ranks as if it had waited since then.
+    public var deadlineLead: Double = 600.0
     /// Approximate maximum length of the events stream.
     public var eventsMaxlen: Int = 100_000
     /// First retry delay; doubles each attempt.
@@ -48,7 +50,7 @@ public struct OrchestratorConfig: Sendable, Equatable {
 }
 
 extension OrchestratorConfig {
-    static let keys = ["dispatch_batch", "queue_depth", "dispatch_lease", "run_lease", "priority_aging",
+    static let keys = ["dispatch_batch", "queue_depth", "dispatch_lease", "run_lease", "priority_aging", "deadline_lead",
                        "events_maxlen", "retry_base", "retry_max", "retry_jitter", "tick",
                        "respawn_backoff_base", "respawn_backoff_max", "crash_loop_window",
                        "crash_loop_threshold", "ledger_path", "state_dir", "max_workers"]
@@ -64,6 +66,7 @@ extension OrchestratorConfig {
             case "dispatch_lease": dispatchLease = reader.double(value, path: key, positive: true) ?? dispatchLease
             case "run_lease": runLease = reader.double(value, path: key, positive: true) ?? runLease
             case "priority_aging": priorityAging = reader.double(value, path: key, positive: true) ?? priorityAging
+            case "deadline_lead": deadlineLead = reader.double(value, path: key, in: 0...2_592_000) ?? deadlineLead
             case "events_maxlen": eventsMaxlen = reader.int(value, path: key, in: 1...Int.max) ?? eventsMaxlen
             case "retry_base": retryBase = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? retryBase
             case "retry_max": retryMax = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? retryMax

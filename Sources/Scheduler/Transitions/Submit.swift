@@ -323,11 +323,7 @@ extension SchedulerClient {
         while start < tasks.count {
             var args: [any RedisArgument] = [fid]
             for t in tasks[start..<min(start + chunk, tasks.count)] {
-                let fields: [any RedisArgument] = [t.gid, t.type, t.route, t.priority, t.budget, t.retries,
-                                                   t.dependsOn.joined(separator: ","), t.artifacts.joined(separator: "\n"), t.specJSON,
-                                                   t.deadlineMs.map(String.init) ?? "", t.signature]
-                assert(fields.count == SubmitTransition.taskArguments)
-                args += fields
+                args += t.submitArguments
             }
             let r = try call("submit_tasks", args).array ?? []
             created += r.first?.int ?? 0
@@ -335,5 +331,18 @@ extension SchedulerClient {
             start += chunk
         }
         return SubmitResult(outcome: status == "resume" ? .resumed : .created, feature: fid, created: created, admitted: admitted)
+    }
+}
+
+extension TaskRecord {
+    /// This task's `submit_tasks` arguments, in the order the Lua reads them
+    /// (`SubmitTransition.taskArguments` of them). For callers that add tasks to a feature in
+    /// their own calls, such as the latency benchmark.
+    public var submitArguments: [any RedisArgument] {
+        let fields: [any RedisArgument] = [gid, type, route, priority, budget, retries,
+                                           dependsOn.joined(separator: ","), artifacts.joined(separator: "\n"), specJSON,
+                                           deadlineMs.map(String.init) ?? "", signature]
+        assert(fields.count == SubmitTransition.taskArguments)
+        return fields
     }
 }

@@ -78,8 +78,7 @@ struct LatencyScenario: Scenario {
             if due > next {
                 var args: [any RedisArgument] = [fid]
                 for i in next..<due {
-                    let r = NoopTasks.record(feature: fid, id: "t\(i)")
-                    args += [r.gid, r.type, r.route, 0, 0, 0, "", "", r.specJSON]
+                    args += NoopTasks.record(feature: fid, id: "t\(i)").submitArguments
                 }
                 let now = Monotonic.now()
                 for i in next..<due { clock.submitted(i, at: now) }
