@@ -126,7 +126,7 @@ final class MergeQueueTests: XCTestCase {
         try s.git.commit("merged by hand")
         try s.git.git(["push", "-q", "origin", "fix:swarm/hd"], in: s.git.clone)
         XCTAssertEqual(try s.client.resolve(gid, .done), "succeeded")
-        XCTAssertEqual(try s.client.state(of: "hd/c"), "ready", "the dependent is admitted once both dependencies are done")
+        XCTAssertEqual(try s.client.state(of: "hd/c"), "dispatched", "the dependent is admitted once both dependencies are done")
     }
 
     /// A failing integration test after a merge reverts nothing: the merge stays on the branch,

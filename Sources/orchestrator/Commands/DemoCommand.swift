@@ -29,7 +29,7 @@ struct DemoCommand: ParsableCommand {
         let configPath = root + "/config.yaml"
         try Self.configYAML(root: root).write(toFile: configPath, atomically: true, encoding: .utf8)
         let cfg: SwarmConfig
-        do { cfg = try ConfigLoader.load(path: configPath, environment: [:]) } catch {
+        do { cfg = try SwarmConfig.load(path: configPath, environment: [:]) } catch {
             printError("\(error)")
             throw ExitCode(1)
         }
