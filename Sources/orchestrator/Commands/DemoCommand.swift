@@ -41,7 +41,7 @@ struct DemoCommand: ParsableCommand {
             loaded = p
         } catch {
             printError("\(error)")
-            throw ExitCode(1)
+            throw ExitCode.planInvalid
         }
         // A secret the `secret` task prints: the redactor must catch it everywhere.
         let key = "sk-demo-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "abcdefghijkl"
@@ -54,7 +54,7 @@ struct DemoCommand: ParsableCommand {
         print("repository: \(repo)\n")
         try up.start(workers: workers)
         defer { up.shutdown() }
-        guard let client = up.client else { throw ExitCode(1) }
+        guard let client = up.client else { throw ExitCode.operationFailed }
         let signer = try ctx.submitSigner()
         let submitted = try orFail { try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())", signer: signer) }
         print("submitted feature \(submitted.feature) (\(submitted.created) tasks)\n")
@@ -93,7 +93,7 @@ struct DemoCommand: ParsableCommand {
         print(leaked ? "LEAK: the API key reached Redis unredacted" : "the API key was redacted before it reached Redis, the ledger or this terminal")
         print(outcome == "succeeded" ? "\ndemo feature succeeded" : "\ndemo did not succeed: \(outcome ?? "timed out after \(Int(timeout)) s")")
         if keep { print("kept \(root)") }
-        if outcome != "succeeded" || leaked { throw ExitCode(1) }
+        if outcome != "succeeded" || leaked { throw ExitCode.operationFailed }
     }
 
     static func demoLine(_ e: SwarmEvent) -> String {
