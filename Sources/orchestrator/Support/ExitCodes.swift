@@ -7,10 +7,10 @@ import ArgumentParser
 extension ExitCode {
     /// 1: what the command was asked to do did not happen: a scheduler call was refused (no such
     /// task, wrong state), a wait ran out (`scale`, `drain`, `kill-all`), the ledger could not be
-    /// opened, the demo did not succeed, a worker ended on an error.
+    /// opened, the demo (or its git setup) did not succeed, a worker ended on an error.
     static let operationFailed = ExitCode(1)
-    /// 1: the plan has problems (invalid YAML, a cycle, a field holding a literal secret);
-    /// nothing was submitted.
+    /// 1: the plan has problems (invalid YAML, a cycle, a field holding a literal secret, a
+    /// `repo` that cannot be used); nothing was submitted.
     static let planInvalid = ExitCode(1)
     /// 2: the configuration cannot be used: config.yaml, the namespace, the Redis URL, worker
     /// settings, the state directory or the signing keys. Nothing touched Redis.
