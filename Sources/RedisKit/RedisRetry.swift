@@ -1,3 +1,5 @@
+import Foundation
+
 /// Runs `body` until it succeeds, retrying connection errors with capped exponential backoff
 /// until `deadline` seconds have passed. Other errors (server errors, bad replies) are thrown at
 /// once: retrying them would not help. `onRetry` is told each failure and the delay before the
@@ -30,5 +32,3 @@ public func sleepSeconds(_ seconds: Double) {
     var rest = timespec()
     while nanosleep(&ts, &rest) == -1 && errno == EINTR { ts = rest }
 }
-
-import Foundation

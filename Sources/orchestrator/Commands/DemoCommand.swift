@@ -31,7 +31,7 @@ struct DemoCommand: ParsableCommand {
         let cfg: SwarmConfig
         do { cfg = try SwarmConfig.load(path: configPath, environment: [:]) } catch {
             printError("\(error)")
-            throw ExitCode(1)
+            throw ExitCode.operationFailed
         }
         let ctx = try Context(config: cfg, configPath: configPath, wait: 5)
 
@@ -42,7 +42,7 @@ struct DemoCommand: ParsableCommand {
             loaded = p
         } catch {
             printError("\(error)")
-            throw ExitCode(1)
+            throw ExitCode.planInvalid
         }
         // A secret the `secret` task prints: the redactor must catch it everywhere.
         let key = "sk-demo-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "abcdefghijkl"
@@ -55,7 +55,7 @@ struct DemoCommand: ParsableCommand {
         print("repository: \(repo)\n")
         try up.start(workers: workers)
         defer { up.shutdown() }
-        guard let client = up.client else { throw ExitCode(1) }
+        guard let client = up.client else { throw ExitCode.operationFailed }
         let signer = try ctx.submitSigner()
         // Until workers run repository tasks in worktrees, the demo runs in the folder as before.
         let repository: FeatureRepository? = nil
@@ -102,7 +102,7 @@ struct DemoCommand: ParsableCommand {
         }
         print(outcome == "succeeded" ? "\ndemo feature succeeded" : "\ndemo did not succeed: \(outcome ?? "timed out after \(Int(timeout)) s")")
         if keep { print("kept \(root)") }
-        if outcome != "succeeded" || leaked { throw ExitCode(1) }
+        if outcome != "succeeded" || leaked { throw ExitCode.operationFailed }
     }
 
     static func demoLine(_ e: SwarmEvent) -> String {
@@ -131,7 +131,7 @@ struct DemoCommand: ParsableCommand {
                       "commit", "-q", "--allow-empty", "-m", "An empty toy project"]] {
             guard runQuiet(["git"] + argv).status == 0 else {
                 printError("error: `git \(argv.joined(separator: " "))` failed; the demo needs git 2.38 or newer")
-                throw ExitCode(1)
+                throw ExitCode.operationFailed
             }
         }
     }

@@ -39,12 +39,12 @@ final class UpRunner {
         StateDirectory.useTightUmask()
         do { try StateDirectory.prepare(ctx.stateDir) } catch {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
         let lock: StateDirLock
         do { lock = try StateDirLock.acquire(directory: ctx.stateDir) } catch {
             printError("error: \(error)")
-            throw ExitCode(3)
+            throw ExitCode.anotherUpRunning
         }
         stateLock = lock
         // Orphans of a task whose worker died are re-parented here, not to init, so their
@@ -138,7 +138,7 @@ final class UpRunner {
             try keeper.start()
         } catch {
             printError("error: \(error)")
-            throw ExitCode(3)
+            throw ExitCode.redisUnreachable
         }
         embedded = keeper
         logger.info("started the embedded redis-server at \(ctx.url.address) (AOF on, appendfsync \(ctx.config.redis.durability.rawValue), password in \(EmbeddedRedisPassword.path(stateDir: ctx.stateDir)), data in \(ctx.stateDir))")
