@@ -1,5 +1,6 @@
 import CHiredis
 import Foundation
+import SwarmSupport
 
 /// Timeouts and reconnect policy of a connection.
 public struct RedisOptions: Sendable, Equatable {

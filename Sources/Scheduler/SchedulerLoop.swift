@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RedisKit
+import SwarmSupport
 
 /// The scheduler loop: on its own thread (it blocks), it runs `tick` — promote due retries,
 /// reap expired leases, bury silent workers, dispatch a batch — then sleeps in a blocking pop on

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Control of running orchestrators through the namespace's `control` hash (works from any shell).
 enum Control {

@@ -4,6 +4,7 @@ import Logging
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// `orchestrator demo`: the demo feature end to end on an embedded Redis, in a fresh git
 /// repository under a temporary folder, with live progress and a summary table.
@@ -113,13 +114,6 @@ struct DemoCommand: ParsableCommand {
     }
 
     private func runQuiet(_ argv: [String]) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return -1 }
-        p.waitUntilExit()
-        return p.terminationStatus
+        (try? ChildProcess.run(argv, timeout: 60))?.status ?? -1
     }
 }

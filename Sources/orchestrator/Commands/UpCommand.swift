@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Scheduler
+import SwarmSupport
 
 /// `orchestrator up`: the daemon — scheduler loop, ledger writer and worker supervisor.
 struct UpCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 import WorkerAgent
 

@@ -4,6 +4,7 @@ import Logging
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 import WorkerAgent
 

@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// 7. Footprint: idle worker RSS, spawn-to-first-claim (a task is already queued when the
 /// process is spawned; the harness waits on the events stream with a blocking XREAD), and 200

@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 
 /// 2. Latency at fixed offered loads (not only saturation): tasks are submitted on a schedule

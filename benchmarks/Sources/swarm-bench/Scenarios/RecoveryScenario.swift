@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// 6. Recovery: kill -9 the worker process running a `sleep` task, report the death the way the
 /// supervisor does (`requeue_worker` as soon as `waitpid` returns), and time until the task runs

@@ -2,6 +2,7 @@ import Foundation
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Builders of benchmark task records and a completion wait.
 enum NoopTasks {
