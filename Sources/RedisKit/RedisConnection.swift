@@ -62,9 +62,6 @@ public final class RedisConnection {
         if let c = context { redisFree(c) }
     }
 
-    /// True while a live hiredis context is held (the link may still turn out dead on next use).
-    public var isConnected: Bool { context != nil }
-
     /// Drops the connection now; the next call reconnects.
     public func close() {
         if let c = context { redisFree(c) }

@@ -1,6 +1,6 @@
 import Foundation
 import RedisKit
-import Scheduler
+@testable import Scheduler
 import SwarmSupport
 import SwarmTestSupport
 import XCTest

@@ -1,5 +1,5 @@
 import RedisKit
-import Scheduler
+@testable import Scheduler
 import SwarmSupport
 import SwarmTestSupport
 import XCTest

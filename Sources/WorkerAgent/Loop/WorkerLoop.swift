@@ -263,8 +263,7 @@ public final class WorkerLoop: Sendable {
 
     /// The namespace's run lease (seconds), as `up` configured it.
     private static func runLease(_ client: SchedulerClient) -> Double {
-        let ms = (try? client.redis.send("HGET", client.keys.config, "run_lease"))?.string.flatMap(Double.init)
-        return (ms ?? 15_000) / 1000
+        ((try? client.runLeaseSeconds()) ?? nil) ?? 15
     }
 
     private func heartbeatLoop() {
