@@ -20,7 +20,7 @@ enum Control {
     static func scale(_ ctx: Context, to asked: Int, timeout: Double) throws {
         guard asked >= 0 else {
             printError("error: cannot scale to \(asked) workers; give a count of 0 or more")
-            throw ExitCode(2)
+            throw ExitCode.argumentInvalid
         }
         // `up` caps the count too (with its own config); capping here says so to the person asking.
         let limit = ctx.config.orchestrator.maxWorkers
@@ -37,7 +37,7 @@ enum Control {
             sleepSeconds(0.1)
         }
         printError("error: asked for \(n) worker(s), \(live) running after \(Int(timeout)) s; is `orchestrator up` running on this namespace?")
-        throw ExitCode(1)
+        throw ExitCode.operationFailed
     }
 
     static func drain(_ ctx: Context, timeout: Double) throws {
@@ -54,7 +54,7 @@ enum Control {
             sleepSeconds(0.2)
         }
         printError("error: still draining after \(Int(timeout)) s")
-        throw ExitCode(1)
+        throw ExitCode.operationFailed
     }
 }
 
@@ -90,6 +90,6 @@ struct KillAllCommand: ParsableCommand {
             sleepSeconds(0.1)
         }
         printError("error: workers still registered after 15 s")
-        throw ExitCode(1)
+        throw ExitCode.operationFailed
     }
 }

@@ -78,7 +78,7 @@ struct ResolveCommand: ParsableCommand {
     func run() throws {
         guard let resolution = Resolution(rawValue: state) else {
             printError("error: '\(state)' is not a resolution; use done, pending or failed")
-            throw ExitCode(2)
+            throw ExitCode.argumentInvalid
         }
         let client = try global.context().client()
         let ids: [String]

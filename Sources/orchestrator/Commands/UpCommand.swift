@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RedisKit
 import Scheduler
 import SwarmSupport
 
@@ -41,8 +42,6 @@ struct UpCommand: ParsableCommand {
         let final = up.client.flatMap { try? StatusSnapshot.gather($0) }
         up.shutdown()
         if let final { print(StatusCommand.render(final, workerTTL: SchedulerSettings(config: ctx.config).workerTTL)) }
-        if up.interruptCount >= 2 { throw ExitCode(130) }
+        if up.interruptCount >= 2 { throw ExitCode.interrupted }
     }
 }
-
-import RedisKit

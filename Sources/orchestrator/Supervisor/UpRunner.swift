@@ -18,6 +18,7 @@ final class UpRunner {
     private(set) var embedded: EmbeddedRedisKeeper?
     private var scheduler: SchedulerLoop?
     private var ledger: LedgerWriter?
+    private var mergeOrphans: MergeOrphanLoop?
     private(set) var supervisor: Supervisor?
     private(set) var client: SchedulerClient?
     /// The state directory's lock and pid file (see StateDirLock).
@@ -39,12 +40,12 @@ final class UpRunner {
         StateDirectory.useTightUmask()
         do { try StateDirectory.prepare(ctx.stateDir) } catch {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
         let lock: StateDirLock
         do { lock = try StateDirLock.acquire(directory: ctx.stateDir) } catch {
             printError("error: \(error)")
-            throw ExitCode(3)
+            throw ExitCode.anotherUpRunning
         }
         stateLock = lock
         // Orphans of a task whose worker died are re-parented here, not to init, so their
@@ -74,6 +75,9 @@ final class UpRunner {
         let writer = LedgerWriter(url: ctx.url, namespace: ctx.namespace, path: ctx.ledgerPath, consumer: "ledger-" + instance)
         writer.start()
         ledger = writer
+        mergeOrphans = MergeOrphanLoop(url: ctx.url, options: ctx.options, namespace: ctx.namespace,
+                                       runner: try ctx.mergeRunner(id: "up@" + instance), logger: logger)
+        mergeOrphans?.start()
         // Workers find Redis (and the embedded password) through the environment, so no password
         // shows in `ps`.
         setenv("SWARM_REDIS_URL", ctx.workerURLText, 1)
@@ -131,7 +135,7 @@ final class UpRunner {
             try keeper.start()
         } catch {
             printError("error: \(error)")
-            throw ExitCode(3)
+            throw ExitCode.redisUnreachable
         }
         embedded = keeper
         logger.info("started the embedded redis-server at \(ctx.url.address) (AOF on, appendfsync \(ctx.config.redis.durability.rawValue), password in \(EmbeddedRedisPassword.path(stateDir: ctx.stateDir)), data in \(ctx.stateDir))")
@@ -191,6 +195,7 @@ final class UpRunner {
         }
         try? client?.forgetOrchestrator(instance)
         scheduler?.stop()
+        mergeOrphans?.stop()
         ledger?.stop()
         embedded?.stop()
         stateLock?.release()
