@@ -85,6 +85,11 @@ public struct TaskRun: Sendable {
             return .failed(kind: .human, reason: "agent '\(name)' is not configured on worker \(settings.id); add it under agents: in config.yaml",
                            tokens: 0, output: "")
         }
+        if spec.isRepositoryTask && (spec.cwd ?? "").hasPrefix("/") == false {
+            // Never in the worker's own directory: a repository task runs in a worktree.
+            return .failed(kind: .human, reason: "worker \(settings.id) cannot run repository tasks (no worktree support); run it on a newer worker",
+                           tokens: 0, output: "")
+        }
         if case .noop = kind, spec.acceptanceTests.isEmpty { return .succeeded(tokens: 0, result: "") }
         if let cwd = spec.cwd, !FileManager.default.fileExists(atPath: cwd) {
             return .failed(kind: .human, reason: "working directory \(cwd) does not exist on \(settings.host)", tokens: 0, output: "")

@@ -58,7 +58,8 @@ struct DemoCommand: ParsableCommand {
         defer { up.shutdown() }
         guard let client = up.client else { throw ExitCode.operationFailed }
         let signer = try ctx.submitSigner()
-        let repository = try SubmitCommand.prepareRepository(of: loaded.feature, baseDirectory: root)
+        // Until workers run repository tasks in worktrees, the demo runs in the folder as before.
+        let repository: FeatureRepository? = nil
         let submitted = try orFail {
             try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())", signer: signer, repository: repository)
         }
