@@ -4,6 +4,7 @@ import Logging
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import WorkerAgent
 
 /// `orchestrator demo`: the demo feature end to end on an embedded Redis, in a fresh git
@@ -161,8 +162,7 @@ struct DemoCommand: ParsableCommand {
 
     /// Runs a short git command with a deadline; its status and standard output.
     private static func runQuiet(_ argv: [String]) -> (status: Int32, output: String) {
-        let request = ProcessRequest(argv: argv, environment: ProcessInfo.processInfo.environment, timeout: 30)
-        guard let r = try? ProcessRunner(redactor: .defaults()).run(request) else { return (-1, "") }
-        return (r.succeeded ? 0 : 1, r.standardOutput)
+        guard let r = try? ChildProcess.run(argv, timeout: 30) else { return (-1, "") }
+        return (r.status ?? -1, r.stdout)
     }
 }

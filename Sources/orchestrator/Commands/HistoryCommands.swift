@@ -83,7 +83,7 @@ struct ResolveCommand: ParsableCommand {
         let client = try global.context().client()
         let ids: [String]
         if id == "all" {
-            ids = try orFail { (try client.redis.send("ZRANGE", client.keys.human, 0, -1).array ?? []).compactMap(\.string) }
+            ids = try orFail { try client.tasksWaitingForHuman() }
             if ids.isEmpty { print("nothing waits for review"); return }
         } else {
             ids = [id]
