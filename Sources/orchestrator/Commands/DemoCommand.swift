@@ -68,12 +68,11 @@ struct DemoCommand: ParsableCommand {
             let batch = try orFail { try reader.follow(after: last, blockSeconds: 0.2) }
             for e in batch {
                 last = e.id
-                if ["dispatched", "running", "succeeded", "retrying", "failed", "needs_human", "upstream_failed", "deferred",
-                    "worker_registered", "feature_succeeded"].contains(e.type) {
+                if Self.shownStates.contains(e.type) || ["deferred", "worker_registered", "feature_succeeded"].contains(e.type) {
                     print(terminalSafe(Self.demoLine(e)))
                 }
                 if e.type == "feature_succeeded" { outcome = "succeeded" }
-                if ["failed", "needs_human", "upstream_failed"].contains(e.type) { outcome = e.type + " (" + e.task + ")" }
+                if [TaskState.failed, .needsHuman, .upstreamFailed].map(\.rawValue).contains(e.type) { outcome = e.type + " (" + e.task + ")" }
             }
             fflush(nil)
         }
@@ -96,6 +95,9 @@ struct DemoCommand: ParsableCommand {
         if outcome != "succeeded" || leaked { throw ExitCode(1) }
     }
 
+    /// The state changes the demo prints as they happen (event type = the state entered).
+    static let shownStates = Set([TaskState.dispatched, .running, .succeeded, .retrying, .failed, .needsHuman, .upstreamFailed].map(\.rawValue))
+
     static func demoLine(_ e: SwarmEvent) -> String {
         let f = DateFormatter()
         f.dateFormat = "HH:mm:ss.SSS"
@@ -105,8 +107,8 @@ struct DemoCommand: ParsableCommand {
         case "worker_registered": what = "worker \(e.fields["worker"] ?? "") joined"
         case "feature_succeeded": what = "feature \(e.feature) succeeded"
         case "deferred": what = "\(e.task) waits: \(e.fields["reason"] ?? "")"
-        case "retrying": what = "\(e.task) failed (\(e.fields["reason"] ?? "")), retrying in \(e.fields["retry_in_ms"] ?? "?") ms"
-        case "running": what = "\(e.task) started on \(e.fields["worker"] ?? "") (attempt \(e.fields["attempt"] ?? "?"))"
+        case TaskState.retrying.rawValue: what = "\(e.task) failed (\(e.fields["reason"] ?? "")), retrying in \(e.fields["retry_in_ms"] ?? "?") ms"
+        case TaskState.running.rawValue: what = "\(e.task) started on \(e.fields["worker"] ?? "") (attempt \(e.fields["attempt"] ?? "?"))"
         default: what = "\(e.task) \(e.type)" + ((e.fields["reason"]).map { ": \($0)" } ?? "")
         }
         return "\(time)  \(what)"
