@@ -14,6 +14,9 @@ public enum TaskState: String, Sendable, CaseIterable, Codable {
     case dispatched
     /// A worker runs it under a run lease and a fencing token.
     case running
+    /// A repository task whose work is done: its branch waits on its feature's merge queue
+    /// (artifact locks held; no lease, slot or reservation).
+    case merging
     /// Failed with retries left; waits out its backoff in `delayed`.
     case retrying
     /// Parked for a person (`resolve`): acceptance tests failed, budget exhausted, spec rejected,
@@ -37,7 +40,8 @@ public enum TaskState: String, Sendable, CaseIterable, Codable {
     }
 
     /// Moves on without a person: it waits for dependencies, a worker, its run or its backoff.
-    /// `up --until-idle` waits while any task is in one of these states.
+    /// `up --until-idle` waits while any task is in one of these states. Not `merging`: a merge
+    /// queue stopped by failed integration tests waits for a person.
     public var isActive: Bool {
         switch self {
         case .blocked, .ready, .dispatched, .running, .retrying: return true
@@ -86,6 +90,10 @@ extension TaskState {
         Move(from: .running, to: .failed, why: "fail error with no retries left, or worker lost more than max_lost times"),
         Move(from: .running, to: .ready, why: "run lease expired or worker lost (head of queue, no retry used)"),
         Move(from: .running, to: .cancelled, why: "cancel"),
+        Move(from: .running, to: .merging, why: "complete with a branch (a repository task)"),
+        Move(from: .merging, to: .succeeded, why: "merged onto the integration branch"),
+        Move(from: .merging, to: .needsHuman, why: "merge conflict, or integration tests failed (merge_stop)"),
+        Move(from: .merging, to: .cancelled, why: "cancel"),
         Move(from: .retrying, to: .ready, why: "backoff over (tick)"),
         Move(from: .retrying, to: .cancelled, why: "cancel"),
         Move(from: .needsHuman, to: .succeeded, why: "resolve done"),

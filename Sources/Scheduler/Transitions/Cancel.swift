@@ -18,10 +18,11 @@ local function cancel_task(gid, reason)
     release(gid, t, 0)
     redis.call('LREM', K('q:' .. t.route), 0, t.attempt .. ':' .. gid)
   end
+  if t.state == S.MERGING then merge_cancelled(gid, t) end
   dequeue_ready(gid, t.route)
   redis.call('ZREM', K('delayed'), gid)
   redis.call('ZREM', K('human'), gid)
-  -- moves from: S.BLOCKED, S.READY, S.DISPATCHED, S.RUNNING, S.RETRYING, S.NEEDS_HUMAN, S.UPSTREAM_FAILED
+  -- moves from: S.BLOCKED, S.READY, S.DISPATCHED, S.RUNNING, S.MERGING, S.RETRYING, S.NEEDS_HUMAN, S.UPSTREAM_FAILED
   transition(gid, t.feature, t.state, S.CANCELLED, {'reason', reason}, {'reason', reason})
   cascade(gid, gid)
   return 1

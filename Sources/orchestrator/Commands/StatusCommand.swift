@@ -17,6 +17,7 @@ struct StatusCommand: ParsableCommand {
         let client = try ctx.client()
         let snap = try orFail { try StatusSnapshot.gather(client) }
         print(json ? snap.json : StatusCommand.render(snap, workerTTL: SchedulerSettings(config: ctx.config).workerTTL))
+        if !json, let merges = try? MergeQueueStatus.gather(client), !merges.isEmpty { print(StatusCommand.render(merges)) }
     }
 
     /// The snapshot as text, control characters escaped (names come from Redis).
@@ -57,5 +58,15 @@ struct StatusCommand: ParsableCommand {
             out += "\n" + rt.render()
         }
         return out
+    }
+
+    /// The merge queues as a table: a stopped queue shows why.
+    static func render(_ merges: [MergeQueueStatus]) -> String {
+        var t = Table("feature", "integration branch", "merging", "merger", "merges")
+        for m in merges {
+            t.add(m.feature, m.integrationBranch, "\(m.queued)", m.merger.split(separator: "#").first.map(String.init) ?? "",
+                  m.stopped.isEmpty ? "on" : "STOPPED: \(m.stopped)")
+        }
+        return terminalSafe("\n" + t.render(), multiline: true)
     }
 }
