@@ -1,6 +1,6 @@
 import Foundation
 import RedisKit
-import Scheduler
+@testable import Scheduler
 import SwarmTestSupport
 import XCTest
 

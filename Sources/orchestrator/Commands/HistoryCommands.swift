@@ -80,12 +80,12 @@ struct ResolveCommand: ParsableCommand {
     func run() throws {
         guard let resolution = Resolution(rawValue: state) else {
             printError("error: '\(state)' is not a resolution; use done, pending or failed")
-            throw ExitCode(2)
+            throw ExitCode.argumentInvalid
         }
         let client = try global.context().client()
         let ids: [String]
         if id == "all" {
-            ids = try orFail { (try client.redis.send("ZRANGE", client.keys.human, 0, -1).array ?? []).compactMap(\.string) }
+            ids = try orFail { try client.tasksWaitingForHuman() }
             if ids.isEmpty { print("nothing waits for review"); return }
         } else {
             ids = [id]
