@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RedisKit
+import SwarmSupport
 import Synchronization
 
 /// The scheduler loop: on its own thread (it blocks), it runs `tick` — promote due retries,

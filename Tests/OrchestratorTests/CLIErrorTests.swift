@@ -1,5 +1,6 @@
 import Foundation
 import RedisKit
+import SwarmSupport
 import SwarmTestSupport
 import XCTest
 

@@ -2,6 +2,7 @@ import Foundation
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import SwarmTestSupport
 import XCTest
 @testable import WorkerAgent

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 
 /// The worker's work, on a thread of its own (like Asynq's processor): claims a task by blocking

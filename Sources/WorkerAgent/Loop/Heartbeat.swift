@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 
 /// A worker's membership and pulse, on a thread of its own (like Asynq's heartbeater). It
@@ -109,8 +110,7 @@ final class Heartbeat: Sendable {
 
     /// The namespace's run lease (seconds), as `up` configured it.
     private static func runLease(_ client: SchedulerClient) -> Double {
-        let ms = (try? client.redis.send("HGET", client.keys.config, "run_lease"))?.string.flatMap(Double.init)
-        return (ms ?? 15_000) / 1000
+        ((try? client.runLeaseSeconds()) ?? nil) ?? 15
     }
 
     /// Beats every `heartbeat_interval` until stopped; `client` is nil while the link is down.

@@ -1,6 +1,7 @@
 import Logging
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 
 /// Sends a finished task's report: `complete` (which may hand back the next task), `fail` or

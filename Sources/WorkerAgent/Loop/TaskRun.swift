@@ -80,17 +80,15 @@ public struct TaskRun: Sendable {
 
     private func runUnredacted(_ spec: TaskSpec, attempt: Int, cancellation: CancellationToken?,
                                onOutput: (([UInt8]) -> Void)?) -> TaskOutcome {
-        let kind: ExecutorKind
-        switch spec.executor {
-        case let .agent(name, prompt):
-            guard let agent = settings.agents[name] else {
-                return .failed(kind: .human, reason: "agent '\(name)' is not configured on worker \(settings.id); add it under agents: in config.yaml",
-                               tokens: 0, output: "")
-            }
-            kind = .agent(prompt: prompt, agent: agent)
-        case let .script(command): kind = .script(command: command)
-        case .noop: kind = .noop
-        case let .sleep(seconds): kind = .sleep(seconds: seconds)
+        guard let kind = ResolvedExecutor(spec.executor, agents: settings.agents) else {
+            let name = if case let .agent(name, _) = spec.executor { name } else { "" }
+            return .failed(kind: .human, reason: "agent '\(name)' is not configured on worker \(settings.id); add it under agents: in config.yaml",
+                           tokens: 0, output: "")
+        }
+        if spec.isRepositoryTask && (spec.cwd ?? "").hasPrefix("/") == false {
+            // Never in the worker's own directory: a repository task runs in a worktree.
+            return .failed(kind: .human, reason: "worker \(settings.id) cannot run repository tasks (no worktree support); run it on a newer worker",
+                           tokens: 0, output: "")
         }
         if case .noop = kind, spec.acceptanceTests.isEmpty { return .succeeded(tokens: 0, result: "") }
         if let cwd = spec.cwd, !FileManager.default.fileExists(atPath: cwd) {
@@ -101,7 +99,7 @@ public struct TaskRun: Sendable {
         let runner = ProcessRunner(redactor: settings.redactor, groupRecord: settings.taskGroupFile.map(TaskGroupRecord.init(path:)))
         let result: ExecutionResult
         do {
-            result = try Executor(runner: runner).execute(kind, context: context, cancellation: cancellation, onOutput: onOutput)
+            result = try TaskExecutor(runner: runner).execute(kind, context: context, cancellation: cancellation, onOutput: onOutput)
         } catch {
             return .failed(kind: .error, reason: "could not start: \(error)", tokens: 0, output: "")
         }

@@ -1,5 +1,6 @@
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 
 /// What the parts of one worker share: the task it runs, its routes, whether its host is

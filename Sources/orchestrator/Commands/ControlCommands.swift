@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Control of running orchestrators through the namespace's `control` hash (works from any shell).
 enum Control {
@@ -13,8 +14,7 @@ enum Control {
 
     /// Orchestrators that reported within the last 5 s.
     static func liveOrchestrators(_ c: SchedulerClient) throws -> Int {
-        let now = Date().timeIntervalSince1970
-        return try c.control().filter { $0.key.hasPrefix("orchestrator:") && now - (Double($0.value) ?? 0) < 5 }.count
+        try c.liveOrchestrators(within: 5)
     }
 
     static func scale(_ ctx: Context, to asked: Int, timeout: Double) throws {
@@ -82,10 +82,7 @@ struct KillAllCommand: ParsableCommand {
     func run() throws {
         let ctx = try global.context()
         let c = try ctx.client()
-        try orFail {
-            try c.redis.send("HSET", c.keys.control, "desired_workers", 0)
-            try c.redis.send("HINCRBY", c.keys.control, "kill_all", 1)
-        }
+        try orFail { try c.killAllWorkers() }
         let ttl = SchedulerSettings(config: ctx.config).workerTTL
         let deadline = Monotonic.now() + 15
         while Monotonic.now() < deadline {

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// `orchestrator up`: the daemon — scheduler loop, ledger writer and worker supervisor.
 struct UpCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Foundation
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Options every Redis-facing command shares.
 struct GlobalOptions: ParsableArguments {
