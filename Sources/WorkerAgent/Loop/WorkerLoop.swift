@@ -52,6 +52,8 @@ public final class WorkerLoop: Sendable {
     private let heartbeatStop = Mutex(false)
     private let heartbeatDone = DispatchSemaphore(value: 0)
     private let firstBeat = DispatchSemaphore(value: 0)
+    /// This host's repository mirrors and worktrees (records go to Redis on their own link).
+    private let workspaces: Workspaces
 
     private struct State {
         var task: StartedTask?
@@ -73,6 +75,7 @@ public final class WorkerLoop: Sendable {
         self.options = options
         self.namespace = namespace
         self.logger = logger
+        workspaces = Workspaces(settings: settings, recorder: WorkspaceRecorder(url: url, options: options, namespace: namespace))
     }
 
     /// Asks the worker to stop after its current task (safe from any thread or signal source).
@@ -121,6 +124,9 @@ public final class WorkerLoop: Sendable {
         })
         fence.start()
         defer { fence.stop() }
+        let janitor = WorkspaceJanitor(workspaces: workspaces)
+        janitor.start()
+        defer { janitor.stop() }
         // Claim only once the first heartbeat has measured the host: an overloaded host must not
         // take a task in the first moments.
         _ = firstBeat.wait(timeout: .now() + 2)
@@ -194,7 +200,7 @@ public final class WorkerLoop: Sendable {
     private func execute(_ task: StartedTask, client: SchedulerClient, nextRoutes: [String]) throws(SchedulerError) -> StartedTask? {
         let cancel = try? CancellationToken()
         state.withLock { $0.task = task; $0.cancel = cancel }
-        let outcome = TaskRun(settings: settings).run(task, cancellation: cancel)
+        let outcome = TaskRun(settings: settings, workspaces: workspaces).run(task, cancellation: cancel)
         state.withLock { $0.cancel = nil }
         defer { state.withLock { if $0.task?.gid == task.gid { $0.task = nil } } }
         if case let .abandoned(why) = outcome {
@@ -212,7 +218,7 @@ public final class WorkerLoop: Sendable {
         while true {
             do {
                 switch outcome {
-                case let .succeeded(tokens, result):
+                case let .succeeded(tokens, result, _):
                     let sent = Monotonic.now()
                     let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result,
                                                             routes: wantNext ? nextRoutes : [])
