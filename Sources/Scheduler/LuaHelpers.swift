@@ -253,7 +253,7 @@ local TASK_FIELDS = {'state', 'type', 'feature', 'route', 'artifacts', 'budget',
                      'attempt', 'token', 'worker', 'retries', 'failures', 'lost', 'deps', 'defer', 'blimit',
                      'deadline'}
 local STATES = {blocked = true, ready = true, dispatched = true, running = true, retrying = true, needs_human = true,
-                succeeded = true, failed = true, upstream_failed = true, cancelled = true}
+                succeeded = true, failed = true, upstream_failed = true, cancelled = true, merging = true}
 -- Fields that must hold integers (written at submit, kept by every transition).
 local INT_FIELDS = {'budget', 'priority', 'attempt', 'retries', 'failures', 'lost'}
 

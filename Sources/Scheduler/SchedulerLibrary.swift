@@ -11,6 +11,7 @@ public enum SchedulerLibrary {
         SettleHelpers.source,
         DispatchTransition.source,
         WorkersTransition.source,
+        MergeTransition.source,
         SubmitTransition.source,
         StartTransition.source,
         CompleteTransition.source,

@@ -31,15 +31,29 @@ extension SchedulerSettings {
 extension TaskRecord {
     /// The scheduler's record of a planned task. A relative `cwd` is resolved against the
     /// feature's repository (or `baseDirectory`), so workers on this host find it.
-    public init(spec: TaskSpec, repo: String?, baseDirectory: String = FileManager.default.currentDirectoryPath) {
+    ///
+    /// With `repository` (a feature whose repository was prepared at submit) the task is a
+    /// repository task instead: its signed spec carries the repository URL, the integration
+    /// branch, the base commit and the integration tests, and its `cwd` stays repo-relative (the
+    /// worker resolves it inside the attempt's worktree).
+    public init(spec: TaskSpec, repo: String?, baseDirectory: String = FileManager.default.currentDirectoryPath,
+                repository: FeatureRepository? = nil) {
         var s = spec
-        let root = repo.map { $0.hasPrefix("/") ? $0 : baseDirectory + "/" + $0 } ?? baseDirectory
-        if let cwd = s.cwd, !cwd.isEmpty {
-            if !cwd.hasPrefix("/") { s.cwd = root + "/" + cwd }
+        if let repository {
+            s.repository = repository.url
+            s.integrationBranch = repository.integrationBranch
+            s.baseCommit = repository.baseCommit
+            s.integrationTests = repository.integrationTests
+            s.cwd = spec.cwd.map(normalizedArtifactPath).flatMap { $0.isEmpty || $0 == "." ? nil : $0 }
         } else {
-            s.cwd = root
+            let root = repo.map { $0.hasPrefix("/") ? $0 : baseDirectory + "/" + $0 } ?? baseDirectory
+            if let cwd = s.cwd, !cwd.isEmpty {
+                if !cwd.hasPrefix("/") { s.cwd = root + "/" + cwd }
+            } else {
+                s.cwd = root
+            }
+            s.cwd = s.cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         }
-        s.cwd = s.cwd.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         s.artifacts = spec.artifacts.map(normalizedArtifactPath)
         s.inputs = spec.inputs.map(normalizedArtifactPath)
         // Never trap on a date no plan can hold: -1 fails `problem` (PlanLimits.deadline).
@@ -58,20 +72,26 @@ extension SchedulerClient {
     /// Submits a validated plan, each task signed by `signer` when one is given (workers that
     /// hold trusted keys run signed tasks only). The idempotency key defaults to a hash of the
     /// plan's content, so submitting the same plan twice creates one feature.
+    ///
+    /// `repository` is the feature's prepared git repository (``FeatureRepository``, made by
+    /// the CLI before it submits): it is recorded on the feature and signed into every task's
+    /// spec. Without it tasks run in the plain working directory, as before.
     public func submit(plan: Plan, idempotencyKey: String? = nil,
                        baseDirectory: String = FileManager.default.currentDirectoryPath,
-                       signer: SpecSigner? = nil) throws(SchedulerError) -> SubmitResult {
+                       signer: SpecSigner? = nil, repository: FeatureRepository? = nil) throws(SchedulerError) -> SubmitResult {
         let f = plan.feature
         var records: [TaskRecord] = []
         for spec in f.tasks {
             do {
-                records.append(try TaskRecord(spec: spec, repo: f.repo, baseDirectory: baseDirectory).signed(by: signer, feature: f.id))
+                records.append(try TaskRecord(spec: spec, repo: f.repo, baseDirectory: baseDirectory, repository: repository)
+                    .signed(by: signer, feature: f.id))
             } catch {
                 throw .signing(error)
             }
         }
         let key = idempotencyKey ?? Self.contentHash(of: f)
-        return try submit(feature: f.id, description: f.description, budget: f.budget, idempotencyKey: key, tasks: records)
+        return try submit(feature: f.id, description: f.description, budget: f.budget, idempotencyKey: key, tasks: records,
+                          repository: repository)
     }
 
     /// A stable hash of a feature's content (its canonical JSON), as hex.

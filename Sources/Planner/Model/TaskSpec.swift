@@ -41,6 +41,20 @@ public struct TaskSpec: Sendable, Equatable, Codable {
     public var timeout: Double
     /// Working directory relative to the feature's repo, if not its root.
     public var cwd: String?
+    /// The feature's git repository (an absolute local path or a URL git can fetch), set by
+    /// submit on every task of a feature that has one. A task with a repository runs in a
+    /// worktree of it and lands through the merge queue; nil keeps the plain working directory.
+    public var repository: String?
+    /// The feature's integration branch (`swarm/<feature>` unless the plan names another).
+    public var integrationBranch: String?
+    /// The integration branch's commit when the feature was submitted.
+    public var baseCommit: String?
+    /// The feature's integration tests (argument vectors), run on the integration branch after
+    /// each merge. Carried in the signed spec so a merging worker never runs unsigned commands.
+    public var integrationTests: [[String]] = []
+
+    /// Whether the task works in a git repository (worktree, merge queue).
+    public var isRepositoryTask: Bool { repository.map { !$0.isEmpty } ?? false }
 
     /// `feature/task`, unique across features.
     public var globalID: String { "\(feature)/\(id)" }
@@ -75,6 +89,10 @@ public struct TaskSpec: Sendable, Equatable, Codable {
         case artifacts, inputs, budget
         case acceptanceTests = "acceptance_tests"
         case priority, deadline, requires, machine, retries, timeout, cwd
+        case repository
+        case integrationBranch = "integration_branch"
+        case baseCommit = "base_commit"
+        case integrationTests = "integration_tests"
     }
 
     /// Decodes the stable JSON form.
@@ -105,6 +123,10 @@ public struct TaskSpec: Sendable, Equatable, Codable {
         retries = try c.decodeIfPresent(Int.self, forKey: .retries) ?? 0
         timeout = try c.decodeIfPresent(Double.self, forKey: .timeout) ?? 600
         cwd = try c.decodeIfPresent(String.self, forKey: .cwd)
+        repository = try c.decodeIfPresent(String.self, forKey: .repository)
+        integrationBranch = try c.decodeIfPresent(String.self, forKey: .integrationBranch)
+        baseCommit = try c.decodeIfPresent(String.self, forKey: .baseCommit)
+        integrationTests = try c.decodeIfPresent([[String]].self, forKey: .integrationTests) ?? []
         // A spec may come from a Redis someone else wrote to: a value no plan can hold (timeout
         // 1e300 would trap the worker converting it) makes the spec unreadable, not a crash.
         func refuse(_ key: CodingKeys, _ what: String) throws {
@@ -139,6 +161,11 @@ public struct TaskSpec: Sendable, Equatable, Codable {
         try c.encode(retries, forKey: .retries)
         try c.encode(timeout, forKey: .timeout)
         try c.encodeIfPresent(cwd, forKey: .cwd)
+        // Omitted when absent, so a task without a repository encodes exactly as before.
+        try c.encodeIfPresent(repository, forKey: .repository)
+        try c.encodeIfPresent(integrationBranch, forKey: .integrationBranch)
+        try c.encodeIfPresent(baseCommit, forKey: .baseCommit)
+        if !integrationTests.isEmpty { try c.encode(integrationTests, forKey: .integrationTests) }
     }
 
     /// The task with its artifact, input and `cwd` paths normalised (``normalizedArtifactPath(_:)``).

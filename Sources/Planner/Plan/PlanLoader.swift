@@ -72,7 +72,8 @@ public struct PlanLoader: Sendable {
         case .success(let document):
             var parser = PlanParser(config: config, document: document)
             let feature = parser.parse(document.root)
-            let root = baseDirectory.map { repositoryRoot(repo: feature.repo, base: $0) }
+            // A repository reached by URL is not on this host's disk: nothing to resolve links in.
+            let root = feature.repo.map(repositoryIsURL) == true ? nil : baseDirectory.map { repositoryRoot(repo: feature.repo, base: $0) }
             return try check(feature, marks: parser.marks, parseProblems: parser.reader.problems, source: source, root: root)
         }
     }

@@ -4,7 +4,7 @@ import Foundation
 /// structural problem (unknown field, wrong type, missing value) with its field path and line.
 /// Semantic checks (ids, dependencies, types, paths) are left to ``PlanValidator``.
 struct PlanParser {
-    static let featureKeys = ["feature", "description", "budget", "repo", "tasks"]
+    static let featureKeys = ["feature", "description", "budget", "repo", "integration_branch", "integration_tests", "tasks"]
     static let taskKeys = ["id", "type", "title", "prompt", "agent", "command", "executor", "seconds", "depends_on",
                            "artifacts", "inputs", "budget", "acceptance_tests", "priority", "deadline", "requires",
                            "machine", "retries", "timeout", "cwd"]
@@ -43,6 +43,12 @@ struct PlanParser {
             case "repo":
                 marks.repo = value
                 feature.repo = reader.string(value, path: key)
+            case "integration_branch":
+                marks.integrationBranch = value
+                feature.integrationBranch = reader.requiredString(value, path: key)
+            case "integration_tests":
+                marks.integrationTests = value
+                feature.integrationTests = parseArgumentLists(value, path: key)
             case "tasks":
                 sawTasks = true
                 feature.tasks = parseTasks(value)
@@ -57,6 +63,26 @@ struct PlanParser {
         }
         for index in feature.tasks.indices { feature.tasks[index].feature = feature.id }
         return feature
+    }
+
+    /// A list of commands, each an argument vector (a list of strings) or one string that
+    /// `sh -c` runs, as acceptance tests are written.
+    private mutating func parseArgumentLists(_ node: SourceNode, path: String) -> [[String]] {
+        guard reader.document[node].kind == .sequence else {
+            reader.report("expected a list of commands (each a list of arguments, or a shell command string), found \(reader.describe(node))",
+                          path: path, at: node)
+            return []
+        }
+        var lists: [[String]] = []
+        for (offset, child) in reader.document.children(of: node).enumerated() {
+            let item = SourceNode(index: child)
+            if reader.document[item].kind == .sequence {
+                if let argv = reader.strings(item, path: "\(path)[\(offset)]") { lists.append(argv) }
+            } else if let command = reader.requiredString(item, path: "\(path)[\(offset)]") {
+                lists.append(["sh", "-c", command])
+            }
+        }
+        return lists
     }
 
     private mutating func parseTasks(_ node: SourceNode) -> [TaskSpec] {

@@ -28,6 +28,10 @@ struct PlanSourceMap {
     var budget: SourceNode?
     /// The feature `repo` value.
     var repo: SourceNode?
+    /// The feature `integration_branch` value.
+    var integrationBranch: SourceNode?
+    /// The feature `integration_tests` value.
+    var integrationTests: SourceNode?
     /// Nodes per task, parallel to `Feature.tasks`.
     var tasks: [TaskNodes] = []
 

@@ -71,9 +71,10 @@ struct PlanValidator {
             errors.append(PlanProblem(at: marks.mark(marks.budget), path: "budget",
                                       message: "\(feature.budget) is out of range; use a value in 0...\(PlanLimits.budget)"))
         }
-        if let repo = feature.repo, let problem = repositoryPathProblem(repo) {
+        if let repo = feature.repo, let problem = repositoryProblem(repo) {
             errors.append(PlanProblem(at: marks.mark(marks.repo ?? marks.root), path: "repo", message: problem))
         }
+        checkMergeQueueKeys(feature, marks: marks, into: &errors)
         if feature.tasks.isEmpty {
             errors.append(PlanProblem(at: marks.mark(marks.root), path: "tasks", message: "the feature has no tasks; list at least one"))
         }

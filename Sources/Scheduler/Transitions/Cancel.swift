@@ -20,6 +20,7 @@ local function cancel_task(gid, reason)
     release(gid, t, 0)
     redis.call('LREM', K('q:' .. t.route), 0, t.attempt .. ':' .. gid)
   end
+  if t.state == 'merging' then merge_cancelled(gid, t) end
   dequeue_ready(gid, t.route)
   redis.call('ZREM', K('delayed'), gid)
   redis.call('ZREM', K('human'), gid)

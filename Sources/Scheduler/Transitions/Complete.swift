@@ -10,8 +10,11 @@ import RedisKit
 /// With ARGV[6] (the worker's routes, newline separated) it also pops and starts the worker's
 /// next task in the same call — one round trip per task instead of three (pop, start, complete).
 ///
-/// KEYS[1] events · ARGV gid, token, worker, tokens used, result text (already redacted), routes
-/// Returns `{1, state}` (`succeeded` or `needs_human`), plus the next task's
+/// A repository task reports its pushed branch and commit (ARGV 7, 8): it goes to `merging`
+/// and onto its feature's merge queue instead of succeeding (``MergeTransition``).
+///
+/// KEYS[1] events · ARGV gid, token, worker, tokens used, result text (already redacted), routes,
+/// branch, commit. Returns `{1, state}` (`succeeded`, `merging` or `needs_human`), plus the next task's
 /// `gid, token, attempt, spec, sig, feature` when one was started, or `{0, refusal}` for a stale token.
 enum CompleteTransition {
     static let source = #"""
@@ -35,6 +38,9 @@ register('complete', function(keys, args)
     table.insert(settled, reason)
     transition(gid, t.feature, 'running', 'needs_human', settled, {'reason', reason, 'usage', usage, 'worker', worker})
     redis.call('ZADD', K('human'), NOW, gid)
+  elseif args[7] and args[7] ~= '' then
+    state = 'merging' -- a repository task: its branch waits on the merge queue (Merge.swift)
+    queue_merge(gid, t, worker, settled, usage, args[7], args[8] or '')
   else
     transition(gid, t.feature, 'running', 'succeeded', settled, {'usage', usage, 'worker', worker, 'attempt', t.attempt})
     on_success(gid, t)
@@ -66,9 +72,11 @@ extension SchedulerClient {
 
     /// Reports success and, when `routes` is not empty, pops and starts this worker's next task
     /// from them in the same call (nil when they are empty).
+    /// With `branch` (a repository task's pushed work) the task goes to `merging` instead.
     public func completeAndClaim(_ task: StartedTask, worker: String, tokensUsed: Int, result: String = "",
-                                 routes: [String]) throws(SchedulerError) -> (state: String, next: StartedTask?) {
-        let a = try call("complete", [task.gid, task.token, worker, tokensUsed, result, routes.joined(separator: "\n")]).array ?? []
+                                 routes: [String], branch: TaskBranch? = nil) throws(SchedulerError) -> (state: String, next: StartedTask?) {
+        let a = try call("complete", [task.gid, task.token, worker, tokensUsed, result, routes.joined(separator: "\n"),
+                                      branch?.name ?? "", branch?.commit ?? ""]).array ?? []
         guard a.first?.int == 1 else { throw .stale(task: task.gid, detail: a.count > 1 ? a[1].string ?? "" : "") }
         let state = a.count > 1 ? a[1].string ?? "" : ""
         guard a.count >= 6 else { return (state, nil) }

@@ -27,6 +27,7 @@ register('resolve', function(keys, args)
   if action == 'failed' and t.state == 'failed' then return 'failed' end
   redis.call('ZREM', K('human'), gid)
   redis.call('LREM', K('dead'), 0, gid)
+  merge_resolved(gid, t.feature)
   local reason = 'resolved ' .. action .. (notes ~= '' and (': ' .. notes) or '')
   local new
   if action == 'done' then

@@ -10,8 +10,9 @@ import RedisKit
 /// interrupted submit can simply be repeated, and the idempotency key makes a second submit of
 /// the same plan a no-op that says so.
 ///
-/// submit_feature: KEYS[1] events · ARGV feature, idempotency key, description, budget, total tasks
-///   → `{'created'|'resume'|'duplicate', feature}`
+/// submit_feature: KEYS[1] events · ARGV feature, idempotency key, description, budget, total tasks,
+///   then optionally repository URL, base commit, integration branch, integration tests (JSON)
+///   (`FeatureRepository`, Merge.swift) → `{'created'|'resume'|'duplicate', feature}`
 /// submit_tasks: KEYS[1] events · ARGV feature, then `TASK_ARGS` (11) fields per task:
 ///   gid, type, route, priority, budget, retries, deps (comma separated gids),
 ///   artifacts (newline separated, normalised), spec JSON, deadline (ms since the epoch, '' for
@@ -107,6 +108,7 @@ register('submit_feature', function(keys, args)
   redis.call('HSET', fkey, 'id', fid, 'description', desc, 'budget', I(budget), 'total', I(total),
              'submitted', 0, 'remaining', I(total), 'state', 'running', 'created', I(NOW), 'idempotency_key', idem)
   redis.call('HSET', K('budget:' .. fid), 'limit', I(budget), 'reserved', 0, 'used', 0)
+  if args[6] and args[6] ~= '' then record_repository(fkey, args) end
   redis.call('SET', K('idem:' .. idem), fid)
   redis.call('SADD', K('features'), fid)
   emit('feature_submitted', '', fid, {'tasks', I(total), 'budget', I(budget), 'description', desc})
@@ -299,7 +301,7 @@ extension SchedulerClient {
     /// record throws ``SchedulerError/invalidInput(_:)`` and nothing of the feature is stored.
     /// Artifact paths are stored normalised, so the scheduler's locks see one spelling.
     public func submit(feature: String, description: String, budget: Int, idempotencyKey: String,
-                       tasks: [TaskRecord], chunk: Int = 2000) throws(SchedulerError) -> SubmitResult {
+                       tasks: [TaskRecord], chunk: Int = 2000, repository: FeatureRepository? = nil) throws(SchedulerError) -> SubmitResult {
         if let p = planIDProblem(feature) { throw .invalidInput("feature id: \(p); nothing was submitted") }
         if !(0...PlanLimits.budget).contains(budget) {
             throw .invalidInput("feature \(feature): budget \(budget) is out of range 0...\(PlanLimits.budget); nothing was submitted")
@@ -313,7 +315,8 @@ extension SchedulerClient {
             }
         }
         let chunk = max(chunk, 1)
-        let head = try call("submit_feature", [feature, idempotencyKey, description, budget, tasks.count]).array ?? []
+        let head = try call("submit_feature", [feature, idempotencyKey, description, budget, tasks.count]
+                            + (repository?.submitArguments ?? [])).array ?? []
         let status = head.first?.string ?? ""
         let fid = head.count > 1 ? head[1].string ?? feature : feature
         if status == "duplicate" { return SubmitResult(outcome: .duplicate, feature: fid, created: 0, admitted: 0) }

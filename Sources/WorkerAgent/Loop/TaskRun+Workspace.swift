@@ -1,11 +1,15 @@
 import Foundation
 import Planner
+import Scheduler
 
 extension TaskRun {
     /// The workspace a started task runs in: its repository and integration branch (from its
     /// signed spec), or nil for a task without a repository.
     func workspaceRequest(for spec: TaskSpec, attempt: Int) -> WorkspaceRequest? {
-        nil
+        guard spec.isRepositoryTask, let repository = spec.repository,
+              let branch = spec.integrationBranch, !branch.isEmpty else { return nil }
+        return WorkspaceRequest(repository: repository, integrationBranch: branch, feature: spec.feature, task: spec.id,
+                                attempt: attempt, artifacts: spec.artifacts, title: spec.title)
     }
 
     /// Runs a repository task: a fresh worktree from the integration head; the executor in it;

@@ -218,10 +218,10 @@ public final class WorkerLoop: Sendable {
         while true {
             do {
                 switch outcome {
-                case let .succeeded(tokens, result, _):
+                case let .succeeded(tokens, result, branch):
                     let sent = Monotonic.now()
                     let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result,
-                                                            routes: wantNext ? nextRoutes : [])
+                                                            routes: wantNext ? nextRoutes : [], branch: branch)
                     if let n = reply.next { state.withLock { $0.task = n; $0.renewed = sent } }
                     if let line = outage.succeeded(who: who, address: url.address) { logger.info("\(line); reported \(task.gid)") }
                     return reply.next

@@ -44,20 +44,6 @@ public struct WorkspaceCommit: Sendable, Equatable {
     public var changedPaths: [String]
 }
 
-/// A task's work, ready for the merge queue: the pushed branch and its commit.
-public struct TaskBranch: Sendable, Equatable {
-    /// `swarm-task/<feature>/<task>`.
-    public var name: String
-    /// The attempt's commit.
-    public var commit: String
-
-    /// Creates a value.
-    public init(name: String, commit: String) {
-        self.name = name
-        self.commit = commit
-    }
-}
-
 /// Files of the workspace root that belong to one worktree.
 enum WorkspaceFiles {
     static func marker(_ path: String) -> String { path + ".json" }

@@ -4,6 +4,7 @@ import Logging
 import Planner
 import RedisKit
 import Scheduler
+import WorkerAgent
 
 /// `orchestrator demo`: the demo feature end to end on an embedded Redis, in a fresh git
 /// repository under a temporary folder, with live progress and a summary table.
@@ -22,17 +23,17 @@ struct DemoCommand: ParsableCommand {
         let repo = root + "/repo"
         try fm.createDirectory(atPath: repo, withIntermediateDirectories: true)
         defer { if !keep { try? fm.removeItem(atPath: root) } }
-        _ = runQuiet(["git", "init", "-q", repo])
+        try Self.makeRepository(repo)
 
-        var cfg = SwarmConfig()
-        cfg.redis.url = ""
-        cfg.redis.namespace = "demo"
-        cfg.orchestrator.stateDir = root + "/state"
-        cfg.orchestrator.ledgerPath = root + "/state/ledger.sqlite"
-        cfg.orchestrator.retryBase = 0.3
-        cfg.orchestrator.tick = 0.2
-        cfg.worker.heartbeatInterval = 0.5
-        let ctx = try Context(config: cfg, configPath: nil, wait: 5)
+        // Workers are separate processes: they read this config file (state, workspaces).
+        let configPath = root + "/config.yaml"
+        try Self.configYAML(root: root).write(toFile: configPath, atomically: true, encoding: .utf8)
+        let cfg: SwarmConfig
+        do { cfg = try SwarmConfig.load(path: configPath, environment: [:]) } catch {
+            printError("\(error)")
+            throw ExitCode(1)
+        }
+        let ctx = try Context(config: cfg, configPath: configPath, wait: 5)
 
         let loaded: Plan
         do {
@@ -56,8 +57,11 @@ struct DemoCommand: ParsableCommand {
         defer { up.shutdown() }
         guard let client = up.client else { throw ExitCode(1) }
         let signer = try ctx.submitSigner()
-        let submitted = try orFail { try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())", signer: signer) }
-        print("submitted feature \(submitted.feature) (\(submitted.created) tasks)\n")
+        let repository = try SubmitCommand.prepareRepository(of: loaded.feature, baseDirectory: root)
+        let submitted = try orFail {
+            try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())", signer: signer, repository: repository)
+        }
+        print("submitted feature \(submitted.feature) (\(submitted.created) tasks); work lands on \(repository?.integrationBranch ?? "-")\n")
 
         let reader = EventReader(redis: try ctx.connect(), namespace: ctx.namespace)
         var last = "0"
@@ -68,8 +72,8 @@ struct DemoCommand: ParsableCommand {
             let batch = try orFail { try reader.follow(after: last, blockSeconds: 0.2) }
             for e in batch {
                 last = e.id
-                if ["dispatched", "running", "succeeded", "retrying", "failed", "needs_human", "upstream_failed", "deferred",
-                    "worker_registered", "feature_succeeded"].contains(e.type) {
+                if ["dispatched", "running", "merging", "merged", "merge_conflict", "succeeded", "retrying", "failed", "needs_human",
+                    "upstream_failed", "deferred", "worker_registered", "feature_succeeded"].contains(e.type) {
                     print(terminalSafe(Self.demoLine(e)))
                 }
                 if e.type == "feature_succeeded" { outcome = "succeeded" }
@@ -91,6 +95,10 @@ struct DemoCommand: ParsableCommand {
         let leaked = secretOutput.contains(key)
         print("\nsecret task output: \(secretOutput.split(separator: "\n").first.map(String.init) ?? "")")
         print(leaked ? "LEAK: the API key reached Redis unredacted" : "the API key was redacted before it reached Redis, the ledger or this terminal")
+        if let branch = repository?.integrationBranch {
+            print("\n\(branch), as the merge queue built it (git log --graph --oneline):")
+            print(terminalSafe(Self.graph(repo: repo, branch: branch), multiline: true), terminator: "")
+        }
         print(outcome == "succeeded" ? "\ndemo feature succeeded" : "\ndemo did not succeed: \(outcome ?? "timed out after \(Int(timeout)) s")")
         if keep { print("kept \(root)") }
         if outcome != "succeeded" || leaked { throw ExitCode(1) }
@@ -104,6 +112,9 @@ struct DemoCommand: ParsableCommand {
         switch e.type {
         case "worker_registered": what = "worker \(e.fields["worker"] ?? "") joined"
         case "feature_succeeded": what = "feature \(e.feature) succeeded"
+        case "merging": what = "\(e.task) done; its branch waits in the merge queue"
+        case "merged": what = "\(e.task) merged (\(e.fields["how"] ?? "")) -> \((e.fields["commit"] ?? "").prefix(10))"
+        case "merge_conflict": what = "\(e.task) conflicts in \(e.fields["files"] ?? "")"
         case "deferred": what = "\(e.task) waits: \(e.fields["reason"] ?? "")"
         case "retrying": what = "\(e.task) failed (\(e.fields["reason"] ?? "")), retrying in \(e.fields["retry_in_ms"] ?? "?") ms"
         case "running": what = "\(e.task) started on \(e.fields["worker"] ?? "") (attempt \(e.fields["attempt"] ?? "?"))"
@@ -112,14 +123,45 @@ struct DemoCommand: ParsableCommand {
         return "\(time)  \(what)"
     }
 
-    private func runQuiet(_ argv: [String]) -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return -1 }
-        p.waitUntilExit()
-        return p.terminationStatus
+    /// A fresh repository with one commit on `main` (the integration branch starts there).
+    static func makeRepository(_ repo: String) throws {
+        for argv in [["init", "-q", "-b", "main", repo],
+                     ["-C", repo, "-c", "user.name=Swarm demo", "-c", "user.email=demo@example.invalid",
+                      "commit", "-q", "--allow-empty", "-m", "An empty toy project"]] {
+            guard runQuiet(["git"] + argv).status == 0 else {
+                printError("error: `git \(argv.joined(separator: " "))` failed; the demo needs git 2.38 or newer")
+                throw ExitCode(1)
+            }
+        }
+    }
+
+    /// The demo's config: everything under `root`, quick ticks and retries.
+    static func configYAML(root: String) -> String {
+        """
+        redis:
+          url: ""
+          namespace: demo
+        orchestrator:
+          state_dir: "\(root)/state"
+          ledger_path: "\(root)/state/ledger.sqlite"
+          retry_base: 0.3
+          tick: 0.2
+        worker:
+          heartbeat_interval: 0.5
+          workspace_root: "\(root)/workspaces"
+
+        """
+    }
+
+    /// `git log --graph --oneline` of `branch`.
+    static func graph(repo: String, branch: String) -> String {
+        runQuiet(["git", "-C", repo, "log", "--graph", "--oneline", "--no-color", branch]).output
+    }
+
+    /// Runs a short git command with a deadline; its status and standard output.
+    private static func runQuiet(_ argv: [String]) -> (status: Int32, output: String) {
+        let request = ProcessRequest(argv: argv, environment: ProcessInfo.processInfo.environment, timeout: 30)
+        guard let r = try? ProcessRunner(redactor: .defaults()).run(request) else { return (-1, "") }
+        return (r.succeeded ? 0 : 1, r.standardOutput)
     }
 }

@@ -17,6 +17,7 @@ struct StatusCommand: ParsableCommand {
         let client = try ctx.client()
         let snap = try orFail { try StatusSnapshot.gather(client) }
         print(json ? snap.json : StatusCommand.render(snap, workerTTL: SchedulerSettings(config: ctx.config).workerTTL))
+        if !json, let merges = try? MergeQueueStatus.gather(client), !merges.isEmpty { print(StatusCommand.render(merges)) }
     }
 
     /// The snapshot as text, control characters escaped (names come from Redis).
@@ -27,7 +28,7 @@ struct StatusCommand: ParsableCommand {
     private static func renderRaw(_ s: StatusSnapshot, workerTTL: Double) -> String {
         var out = "namespace \(s.namespace)" + (s.draining ? "  (DRAINING: nothing is admitted)" : "") +
             (s.desiredWorkers.map { "  desired workers: \($0)" } ?? "") + "\n\n"
-        let order = ["blocked", "ready", "dispatched", "running", "retrying", "needs_human", "succeeded", "failed", "upstream_failed", "cancelled"]
+        let order = ["blocked", "ready", "dispatched", "running", "merging", "retrying", "needs_human", "succeeded", "failed", "upstream_failed", "cancelled"]
         var t = Table("state", "tasks")
         for st in order where (s.tasks[st] ?? 0) > 0 { t.add(st, "\(s.tasks[st]!)") }
         out += t.render() + "\n"
@@ -58,5 +59,15 @@ struct StatusCommand: ParsableCommand {
             out += "\n" + rt.render()
         }
         return out
+    }
+
+    /// The merge queues as a table: a stopped queue shows why.
+    static func render(_ merges: [MergeQueueStatus]) -> String {
+        var t = Table("feature", "integration branch", "merging", "merger", "merges")
+        for m in merges {
+            t.add(m.feature, m.integrationBranch, "\(m.queued)", m.merger.split(separator: "#").first.map(String.init) ?? "",
+                  m.stopped.isEmpty ? "on" : "STOPPED: \(m.stopped)")
+        }
+        return terminalSafe("\n" + t.render(), multiline: true)
     }
 }

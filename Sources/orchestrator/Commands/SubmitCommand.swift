@@ -43,6 +43,19 @@ struct SubmitCommand: ParsableCommand {
         return featureFields + taskFields
     }
 
+    /// A feature with a `repo`: its repository resolved, base commit recorded and integration
+    /// branch created (nil without a `repo`). A repository that cannot be used submits nothing.
+    static func prepareRepository(of feature: Feature, baseDirectory: String) throws -> FeatureRepository? {
+        guard feature.repo != nil else { return nil }
+        do {
+            return try IntegrationBranchSetup.prepare(feature, baseDirectory: baseDirectory)
+        } catch {
+            printError("error: feature \(feature.id): repo: \(terminalSafe(error.description))")
+            printError("nothing was submitted.")
+            throw ExitCode(1)
+        }
+    }
+
     func run() throws {
         let ctx = try global.context()
         let loaded: Plan
@@ -58,13 +71,18 @@ struct SubmitCommand: ParsableCommand {
         let signer = try ctx.submitSigner()
         let client = try ctx.client()
         let base = URL(fileURLWithPath: plan).deletingLastPathComponent().path
+        let repository = try SubmitCommand.prepareRepository(of: loaded.feature, baseDirectory: base)
         let result = try orFail {
             try client.configure(SchedulerSettings(config: ctx.config))
-            return try client.submit(plan: loaded, idempotencyKey: idempotencyKey, baseDirectory: base, signer: signer)
+            return try client.submit(plan: loaded, idempotencyKey: idempotencyKey, baseDirectory: base, signer: signer,
+                                     repository: repository)
         }
         switch result.outcome {
         case .created:
             print("submitted feature \(result.feature): \(result.created) tasks, \(result.admitted) dispatched at once")
+            if let r = repository {
+                print("work lands on \(r.integrationBranch) in \(terminalSafe(r.url)) (from \(r.baseCommit.prefix(12)))")
+            }
         case .resumed:
             print("resumed the interrupted submit of feature \(result.feature): \(result.created) more tasks")
         case .duplicate:

@@ -17,6 +17,7 @@ final class UpRunner {
     private(set) var embedded: EmbeddedRedisKeeper?
     private var scheduler: SchedulerLoop?
     private var ledger: LedgerWriter?
+    private var mergeOrphans: MergeOrphanLoop?
     private(set) var supervisor: Supervisor?
     private(set) var client: SchedulerClient?
     /// The state directory's lock and pid file (see StateDirLock).
@@ -73,6 +74,9 @@ final class UpRunner {
         let writer = LedgerWriter(url: ctx.url, namespace: ctx.namespace, path: ctx.ledgerPath, consumer: "ledger-" + instance)
         writer.start()
         ledger = writer
+        mergeOrphans = MergeOrphanLoop(url: ctx.url, options: ctx.options, namespace: ctx.namespace,
+                                       runner: try ctx.mergeRunner(id: "up@" + instance), logger: logger)
+        mergeOrphans?.start()
         // Workers find Redis (and the embedded password) through the environment, so no password
         // shows in `ps`.
         setenv("SWARM_REDIS_URL", ctx.workerURLText, 1)
@@ -194,6 +198,7 @@ final class UpRunner {
         }
         if let c = client { _ = try? c.redis.send("HDEL", c.keys.control, "orchestrator:" + instance) }
         scheduler?.stop()
+        mergeOrphans?.stop()
         ledger?.stop()
         embedded?.stop()
         stateLock?.release()
