@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "orchestrator", targets: ["orchestrator"]),
         .executable(name: "swarm-bench", targets: ["swarm-bench"]),
+        .library(name: "SwarmSupport", targets: ["SwarmSupport"]),
         .library(name: "RedisKit", targets: ["RedisKit"]),
         .library(name: "Planner", targets: ["Planner"]),
         .library(name: "Scheduler", targets: ["Scheduler"]),
@@ -24,38 +25,42 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // fork + prctl + exec: parent-death signals and subreapers, which posix_spawn cannot set.
         .target(name: "CProcessControl"),
+        // The bottom of the graph: clocks, backoff, the seeded generator, the one way to spawn.
+        .target(name: "SwarmSupport", dependencies: ["CProcessControl"]),
         .target(name: "RedisKit", dependencies: [
-            "CHiredis",
+            "SwarmSupport", "CHiredis",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Planner", dependencies: [
+            "SwarmSupport",
             .product(name: "Yams", package: "Yams"),
         ]),
         .target(name: "Scheduler", dependencies: [
-            "RedisKit", "Planner", "CSQLite",
+            "SwarmSupport", "RedisKit", "Planner", "CSQLite",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "WorkerAgent", dependencies: [
-            "Scheduler", "RedisKit", "Planner", "CProcessControl",
+            "SwarmSupport", "Scheduler", "RedisKit", "Planner",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "orchestrator", dependencies: [
-            "WorkerAgent", "Scheduler", "Planner", "RedisKit", "CProcessControl",
+            "SwarmSupport", "WorkerAgent", "Scheduler", "Planner", "RedisKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swarm-bench", dependencies: [
-            "WorkerAgent", "Scheduler", "Planner", "RedisKit",
+            "SwarmSupport", "Scheduler", "Planner", "RedisKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "benchmarks/Sources/swarm-bench"),
-        .target(name: "SwarmTestSupport", dependencies: ["RedisKit", "Planner"], path: "Tests/SwarmTestSupport"),
-        .testTarget(name: "RedisKitTests", dependencies: ["RedisKit", "SwarmTestSupport"]),
-        .testTarget(name: "PlannerTests", dependencies: ["Planner"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SchedulerTests", dependencies: ["Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
-        .testTarget(name: "WorkerAgentTests", dependencies: ["WorkerAgent", "Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
-        .testTarget(name: "OrchestratorTests", dependencies: ["WorkerAgent", "Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
+        .target(name: "SwarmTestSupport", dependencies: ["SwarmSupport", "RedisKit", "Planner"], path: "Tests/SwarmTestSupport"),
+        .testTarget(name: "SwarmSupportTests", dependencies: ["SwarmSupport"]),
+        .testTarget(name: "RedisKitTests", dependencies: ["SwarmSupport", "RedisKit", "SwarmTestSupport"]),
+        .testTarget(name: "PlannerTests", dependencies: ["SwarmSupport", "Planner"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SchedulerTests", dependencies: ["SwarmSupport", "Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
+        .testTarget(name: "WorkerAgentTests", dependencies: ["SwarmSupport", "WorkerAgent", "Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
+        .testTarget(name: "OrchestratorTests", dependencies: ["SwarmSupport", "WorkerAgent", "Scheduler", "RedisKit", "Planner", "SwarmTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,6 @@
 import CHiredis
 import Foundation
+import SwarmSupport
 
 /// Timeouts and reconnect policy of a connection.
 public struct RedisOptions: Sendable, Equatable {
@@ -60,9 +61,6 @@ public final class RedisConnection {
     deinit {
         if let c = context { redisFree(c) }
     }
-
-    /// True while a live hiredis context is held (the link may still turn out dead on next use).
-    public var isConnected: Bool { context != nil }
 
     /// Drops the connection now; the next call reconnects.
     public func close() {

@@ -1,3 +1,4 @@
+import SwarmSupport
 /// One long-running loop's trouble reaching Redis: the capped backoff before its next try, and
 /// the lines a person reads — one when Redis stops answering, a reminder every `reportEvery`
 /// seconds while it stays away (not one per retry), and one when it answers again.

@@ -1,3 +1,5 @@
+import SwarmSupport
+
 /// Runs `body` until it succeeds, retrying connection errors with capped exponential backoff
 /// until `deadline` seconds have passed. Other errors (server errors, bad replies) are thrown at
 /// once: retrying them would not help. `onRetry` is told each failure and the delay before the
@@ -22,13 +24,3 @@ public func withRedisRetry<T>(
         }
     }
 }
-
-/// Sleeps the calling thread (never call from Swift's cooperative pool).
-public func sleepSeconds(_ seconds: Double) {
-    guard seconds > 0 else { return }
-    var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
-    var rest = timespec()
-    while nanosleep(&ts, &rest) == -1 && errno == EINTR { ts = rest }
-}
-
-import Foundation

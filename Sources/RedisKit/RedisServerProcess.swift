@@ -1,4 +1,5 @@
 import Foundation
+import SwarmSupport
 import Synchronization
 
 /// Why a private `redis-server` could not be started.
@@ -203,26 +204,24 @@ public final class RedisServerProcess: Sendable {
     }
 
     private static func spawn(_ args: [String]) throws(RedisServerError) -> pid_t {
-        var pid: pid_t = 0
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let environment = ChildProcess.currentEnvironment()
+        let searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+        guard let program = ExecutableLookup.resolve(args[0], path: searchPath) else { throw .notFound(executable: args[0]) }
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { if devNull >= 0 { close(devNull) } }
+        var options = ForkExec.Options(path: program, argv: args, environment: environment)
+        options.stdio = (devNull, devNull, devNull)
         // Its own process group: a Ctrl-C at the terminal goes to our process, which decides
-        // when Redis stops (after draining), not straight to redis-server.
-        var attrs = posix_spawnattr_t()
-        posix_spawnattr_init(&attrs)
-        defer { posix_spawnattr_destroy(&attrs) }
-        posix_spawnattr_setflags(&attrs, Int16(POSIX_SPAWN_SETPGROUP))
-        posix_spawnattr_setpgroup(&attrs, 0)
-        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        let rc = posix_spawnp(&pid, args[0], &actions, &attrs, &cargs, environ)
-        if rc == ENOENT { throw .notFound(executable: args[0]) }
-        if rc != 0 { throw .failedToStart(reason: String(cString: strerror(rc)), log: "") }
-        return pid
+        // when Redis stops (after draining), not straight to redis-server. No parent-death
+        // signal: the thread that starts it may end before the server should.
+        options.newProcessGroup = true
+        options.parentDeathSignal = 0
+        do {
+            return try ForkExec.spawn(options)
+        } catch {
+            if error.code == ENOENT { throw .notFound(executable: args[0]) }
+            throw .failedToStart(reason: error.description, log: "")
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where and how to reach a Redis server, parsed from a URL.
 ///
 /// Accepted forms:
@@ -167,5 +169,3 @@ public struct RedisURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation

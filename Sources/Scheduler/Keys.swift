@@ -28,22 +28,16 @@ public struct Keys: Sendable, Equatable {
     public func queue(_ route: String) -> String { prefix + "q:" + route }
     /// Every route that tasks were submitted to.
     public var routes: String { prefix + "routes" }
-    /// Live workers serving a route (score = last heartbeat, ms).
-    public func routeWorkers(_ route: String) -> String { prefix + "route_workers:" + route }
     /// Task → lease deadline (ms).
     public var leases: String { prefix + "leases" }
     /// Retries waiting out their backoff (score = due time, ms).
     public var delayed: String { prefix + "delayed" }
     /// Held artifact paths (score 0, for range queries).
     public var locks: String { prefix + "locks" }
-    /// Artifact path → holding task.
-    public var lockOwners: String { prefix + "lock_owners" }
     /// Feature token budget: limit, reserved, used.
     public func budget(_ feature: String) -> String { prefix + "budget:" + feature }
     /// Feature record.
     public func feature(_ feature: String) -> String { prefix + "feature:" + feature }
-    /// Task ids of a feature.
-    public func featureTasks(_ feature: String) -> String { prefix + "feature_tasks:" + feature }
     /// All feature ids.
     public var features: String { prefix + "features" }
     /// Idempotency key → feature id.
@@ -70,6 +64,4 @@ public struct Keys: Sendable, Equatable {
     public var stats: String { prefix + "stats" }
     /// Wake-up list of the scheduler loop.
     public var wake: String { prefix + "wake" }
-    /// Counter that makes the config version unique when a submit adds a route.
-    public var routeEpoch: String { prefix + "route_epoch" }
 }

@@ -5,8 +5,10 @@ import RedisKit
 /// Typed access to one namespace's scheduler state: each transition's wrapper lives beside its
 /// Lua in `Transitions/`. Not `Sendable` (it owns a connection); give each thread its own.
 public final class SchedulerClient {
-    /// The connection it talks through.
-    public let redis: RedisConnection
+    /// The connection it talks through. Not public: every caller outside this module goes
+    /// through a named call, so the scheduler's keys have one writer (tests reach it with
+    /// `@testable import Scheduler`).
+    let redis: RedisConnection
     /// The namespace's keys.
     public let keys: Keys
 

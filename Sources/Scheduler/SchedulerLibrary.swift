@@ -1,12 +1,14 @@
 import RedisKit
 
 /// The `swarm` Redis Functions library: shared Lua helpers joined with one fragment per
-/// transition (each in `Transitions/`, next to the Swift that calls it). Lua locals must be
+/// transition (each in `Transitions/`, next to the Swift that calls it) and the functions that
+/// change no task (`Control/`). Lua locals must be
 /// defined before use, so the order below matters: helpers, settle helpers, dispatch, worker
 /// membership (which uses dispatch), then the transitions.
 public enum SchedulerLibrary {
     /// The library, versioned by the hash of its source.
     public static let library = FunctionLibrary(name: "swarm", body: [
+        TaskState.luaSource,
         LuaHelpers.source,
         SettleHelpers.source,
         DispatchTransition.source,
@@ -20,5 +22,7 @@ public enum SchedulerLibrary {
         TickTransition.source,
         ResolveTransition.source,
         CancelTransition.source,
+        NoteEventFunction.source,
+        RateHeadroomFunction.source,
     ].joined(separator: "\n"))
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import RedisKit
+import SwarmSupport
+import Synchronization
 
 /// The scheduler loop: on its own thread (it blocks), it runs `tick` — promote due retries,
 /// reap expired leases, bury silent workers, dispatch a batch — then sleeps in a blocking pop on
@@ -19,7 +21,7 @@ public final class SchedulerLoop: Sendable {
     private let maxSleep: Double
     private let batch: Int
     private let scan: Int
-    private let stopFlag = Atomic(false)
+    private let stopFlag = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let logger: Logger
 
@@ -44,7 +46,7 @@ public final class SchedulerLoop: Sendable {
 
     /// Asks the loop to stop and waits until it has (at most one `maxSleep` later).
     public func stop() {
-        stopFlag.store(true)
+        stopFlag.store(true, ordering: .releasing)
         finished.wait()
     }
 
@@ -52,7 +54,7 @@ public final class SchedulerLoop: Sendable {
         defer { finished.signal() }
         var client: SchedulerClient?
         var outage = RedisOutage(backoff: Backoff(base: 0.05, max: 2))
-        while !stopFlag.load() {
+        while !stopFlag.load(ordering: .acquiring) {
             do {
                 if client == nil {
                     client = try SchedulerClient(redis: RedisConnection(url: url, options: options), namespace: namespace)
@@ -69,18 +71,8 @@ public final class SchedulerLoop: Sendable {
                 if let line { logger.warning("\(line)") }
                 client = nil
                 let until = Monotonic.now() + delay
-                while !stopFlag.load() && Monotonic.now() < until { sleepSeconds(min(0.05, until - Monotonic.now())) }
+                while !stopFlag.load(ordering: .acquiring) && Monotonic.now() < until { sleepSeconds(min(0.05, until - Monotonic.now())) }
             }
         }
     }
 }
-
-/// A flag shared between threads (so `SchedulerLoop` can be `Sendable`).
-final class Atomic: Sendable {
-    private let value: Mutex<Bool>
-    init(_ v: Bool) { value = Mutex(v) }
-    func load() -> Bool { value.withLock { $0 } }
-    func store(_ v: Bool) { value.withLock { $0 = v } }
-}
-
-import Synchronization

@@ -74,7 +74,8 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
     /// Desired local worker count, when set.
     public var desiredWorkers: Int?
 
-    /// Reads the snapshot in one pipelined round trip plus one per worker and feature batch.
+    /// Reads the snapshot in one pipelined round trip, one more for routes, workers and
+    /// features, and one `rate_headroom` call.
     public static func gather(_ c: SchedulerClient) throws(SchedulerError) -> StatusSnapshot {
         let k = c.keys
         let r: [RedisValue]
@@ -83,15 +84,14 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
                 RedisCommand("HGETALL", k.stats), RedisCommand("SMEMBERS", k.routes),
                 RedisCommand("ZCARD", k.delayed), RedisCommand("LLEN", k.dead), RedisCommand("ZCARD", k.human),
                 RedisCommand("ZRANGE", k.workers, 0, -1), RedisCommand("SMEMBERS", k.features), RedisCommand("HGETALL", k.control),
-                RedisCommand("HGETALL", k.config), RedisCommand("TIME"),
+                RedisCommand("TIME"),
             ])
         } catch { throw SchedulerError(error) }
         let routes = (r[1].array ?? []).compactMap(\.string).sorted()
         let workerIDs = (r[5].array ?? []).compactMap(\.string)
         let features = (r[6].array ?? []).compactMap(\.string).sorted()
         let control = r[7].fieldMap.compactMapValues(\.string)
-        let config = r[8].fieldMap.compactMapValues(\.string)
-        let time = r[9].array ?? []
+        let time = r[8].array ?? []
         let now = (time.first?.int ?? 0) * 1000 + (time.count > 1 ? (time[1].int ?? 0) / 1000 : 0)
 
         var cmds = routes.map { RedisCommand("LLEN", k.queue($0)) }
@@ -99,9 +99,6 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
         cmds += workerIDs.map { RedisCommand("HGETALL", k.worker($0)) }
         cmds += features.map { RedisCommand("HMGET", k.budget($0), "limit", "reserved", "used") }
         cmds += features.map { RedisCommand("HGET", k.feature($0), "state") }
-        let types = Set(config.keys.filter { $0.hasPrefix("rate:") || $0.hasPrefix("max:") }
-            .map { String($0.split(separator: ":", maxSplits: 1)[1]) }).subtracting(["*"]).sorted()
-        cmds += types.flatMap { [RedisCommand("GET", k.rate($0)), RedisCommand("GET", k.running($0))] }
         let more: [RedisValue]
         do { more = try c.redis.pipeline(cmds) } catch { throw SchedulerError(error) }
         var i = 0
@@ -124,21 +121,8 @@ public struct StatusSnapshot: Sendable, Codable, Equatable {
             budgets.append(Budget(feature: f, limit: b.first?.int ?? 0, reserved: b.count > 1 ? b[1].int ?? 0 : 0,
                                   used: b.count > 2 ? b[2].int ?? 0 : 0, state: st))
         }
-        i = budgetStart + 2 * features.count
-        var rates: [Rate] = []
-        for t in types {
-            let tat = more[i].double; let running = more[i + 1].int ?? 0; i += 2
-            let perSecond = Double(config["rate:" + t] ?? "") ?? 0
-            let burst = Int(config["burst:" + t] ?? "") ?? 1
-            var available = Int.max
-            if perSecond > 0 {
-                let period = 1000 / perSecond
-                let tatNow = max(tat ?? Double(now), Double(now))
-                available = max(0, min(burst, Int((Double(now) - (tatNow - Double(burst) * period)) / period)))
-            }
-            rates.append(Rate(type: t, perSecond: perSecond, available: available == Int.max ? -1 : available,
-                              running: running, maxConcurrent: Int(config["max:" + t] ?? "") ?? 0))
-        }
+        // Headroom comes from the functions' own GCRA state, so status never computes it twice.
+        let rates = try c.rateHeadroom()
         return StatusSnapshot(namespace: k.namespace, tasks: r[0].fieldMap.compactMapValues(\.int).filter { $0.value != 0 },
                               queues: queues, ready: ready, delayed: r[2].int ?? 0, dead: r[3].int ?? 0,
                               needsHuman: r[4].int ?? 0, workers: workers, budgets: budgets, rates: rates,

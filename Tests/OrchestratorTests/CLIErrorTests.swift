@@ -1,5 +1,6 @@
 import Foundation
 import RedisKit
+import SwarmSupport
 import SwarmTestSupport
 import XCTest
 
@@ -53,6 +54,17 @@ final class CLIErrorTests: XCTestCase {
         let (code, _, stderr) = try CLIProcess.run(["resolve", "f/nope", "done"] + ws.configArgs, env: ws.env)
         XCTAssertEqual(code, 1)
         XCTAssertTrue(stderr.contains("no task f/nope"), stderr)
+    }
+
+    /// The exit statuses of README's table: 2 for an argument the command cannot use, 2 for a
+    /// namespace it refuses, both before Redis is touched.
+    func testBadArgumentsAndBadConfigExitWithStatusTwo() throws {
+        let port = freeTCPPort()  // nothing listens: a command that reached for Redis would exit 3
+        let (code, _, stderr) = try CLIProcess.run(["resolve", "f/x", "bogus", "--redis", "redis://127.0.0.1:\(port)"])
+        XCTAssertEqual(code, 2, stderr)
+        XCTAssertTrue(stderr.contains("'bogus' is not a resolution"), stderr)
+        let (nsCode, _, nsErr) = try CLIProcess.run(["status", "--namespace", "a*b", "--redis", "redis://127.0.0.1:\(port)"])
+        XCTAssertEqual(nsCode, 2, nsErr)
     }
 
     func testDuplicateSubmitSaysSo() throws {

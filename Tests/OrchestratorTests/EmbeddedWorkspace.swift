@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 import XCTest
 
 /// A temp folder whose config has no Redis URL, so `up` starts (and keeps) its own embedded

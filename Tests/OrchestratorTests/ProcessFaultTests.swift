@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
-import Scheduler
+@testable import Scheduler
+import SwarmSupport
 import SwarmTestSupport
 import WorkerAgent
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmSupport
 import XCTest
 @testable import Planner
 

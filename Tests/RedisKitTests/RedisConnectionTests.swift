@@ -1,4 +1,5 @@
 import RedisKit
+import SwarmSupport
 import SwarmTestSupport
 import XCTest
 

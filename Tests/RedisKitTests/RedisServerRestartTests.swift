@@ -1,5 +1,6 @@
 import Foundation
 import RedisKit
+import SwarmSupport
 import SwarmTestSupport
 import XCTest
 
@@ -38,6 +39,25 @@ final class RedisServerRestartTests: XCTestCase {
         XCTAssertEqual(stat(server.authConfigPath, &st), 0)
         XCTAssertEqual(st.st_mode & 0o777, 0o600, "the file holding the password is private")
         XCTAssertFalse(server.url.description.contains(password), server.url.description)
+    }
+
+    func testThePrivateServerDoesNotInheritTheDescriptorsOfTheProcessThatStartsIt() throws {
+        // A descriptor opened without O_CLOEXEC, like a lock file a caller forgot to mark: a
+        // redis-server holding it would keep the lock (or a pipe's end) alive after we exit.
+        let marker = NSTemporaryDirectory() + "swarm-fd-marker-\(UUID().uuidString)"
+        let fd = open(marker, O_WRONLY | O_CREAT, 0o600)
+        XCTAssertGreaterThan(fd, 2)
+        defer { close(fd); unlink(marker) }
+        let server = privateServer(password: nil)
+        defer { server.destroy() }
+        try server.start()
+
+        let pid = try XCTUnwrap(server.pid)
+        let dir = "/proc/\(pid)/fd"
+        let targets = try FileManager.default.contentsOfDirectory(atPath: dir).map {
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: dir + "/" + $0)) ?? ""
+        }
+        XCTAssertFalse(targets.contains(marker), "redis-server holds our descriptor: \(targets)")
     }
 
     func testAKilledServerIsReportedAndComesBackWithItsDataAndFunctions() throws {

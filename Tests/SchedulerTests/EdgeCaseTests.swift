@@ -1,5 +1,6 @@
 import RedisKit
-import Scheduler
+@testable import Scheduler
+import SwarmSupport
 import SwarmTestSupport
 import XCTest
 

@@ -1,7 +1,8 @@
 import Foundation
 import Planner
 import RedisKit
-import Scheduler
+@testable import Scheduler
+import SwarmSupport
 import SwarmTestSupport
 import XCTest
 

@@ -1,7 +1,7 @@
 import Foundation
 import Planner
 import RedisKit
-import Scheduler
+@testable import Scheduler
 import SwarmTestSupport
 import XCTest
 

@@ -1,5 +1,5 @@
 import RedisKit
-import Scheduler
+@testable import Scheduler
 import SwarmTestSupport
 import XCTest
 

@@ -1,6 +1,7 @@
 import Foundation
 import Planner
 import RedisKit
+import SwarmSupport
 
 /// The test suite's real Redis: one private `redis-server` per test process, started on first
 /// use on a free port and a unix socket in a temporary folder, stopped when the process exits.

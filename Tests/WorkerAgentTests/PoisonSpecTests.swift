@@ -2,6 +2,7 @@ import Foundation
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import SwarmTestSupport
 import WorkerAgent
 import XCTest
@@ -16,13 +17,8 @@ final class PoisonSpecTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "poisonw-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        var config = SwarmConfig.trustingTestSigner()
-        config.worker.heartbeatInterval = 0.2
-        let settings = try WorkerSettings(config: config, id: "pw-1", host: "testhost", environment: ["PATH": "/usr/bin:/bin"])
-        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "poisonw")
-        let done = DispatchSemaphore(value: 0)
-        Thread { _ = try? worker.run(); done.signal() }.start()
-        defer { worker.stop(); done.wait() }
+        let worker = try TestWorker(id: "pw-1", namespace: "poisonw")
+        defer { worker.stop() }
 
         let bad = #"{"id":"bad","feature":"p","type":"script","executor":{"kind":"script","command":"true"},"cwd":"\#(dir)","timeout":1e300}"#
         let good = TaskSpec(id: "good", feature: "p", type: "script", executor: .script(command: "echo ran > good.txt"),

@@ -1,3 +1,4 @@
+import SwarmSupport
 import XCTest
 @testable import WorkerAgent
 

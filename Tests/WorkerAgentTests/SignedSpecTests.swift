@@ -1,7 +1,8 @@
 import Foundation
 import Planner
 import RedisKit
-import Scheduler
+@testable import Scheduler
+import SwarmSupport
 import SwarmTestSupport
 import WorkerAgent
 import XCTest
@@ -31,14 +32,8 @@ final class SignedSpecTests: XCTestCase {
         try client.configure(SchedulerSettings())
         _ = try client.submit(feature: "sg", description: "", budget: 0, idempotencyKey: namespace, tasks: records)
         try tamper(redis, client.keys)
-        var config = config
-        config.worker.heartbeatInterval = 0.2
-        let settings = try WorkerSettings(config: config, id: namespace + "-w", host: "testhost",
-                                          environment: ["PATH": "/usr/bin:/bin"])
-        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: namespace)
-        let done = DispatchSemaphore(value: 0)
-        Thread { _ = try? worker.run(); done.signal() }.start()
-        defer { worker.stop(); done.wait() }
+        let worker = try TestWorker(id: namespace + "-w", namespace: namespace, config: config)
+        defer { worker.stop() }
         let deadline = Monotonic.now() + 20
         while Monotonic.now() < deadline {
             let c = try client.stateCounts()

@@ -2,9 +2,9 @@ import Foundation
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import SwarmTestSupport
 import WorkerAgent
-import Synchronization
 import XCTest
 
 final class WorkerLoopTests: XCTestCase {
@@ -20,14 +20,8 @@ final class WorkerLoopTests: XCTestCase {
         let client = try SchedulerClient(redis: redis, namespace: "wl")
         try client.configure(SchedulerSettings())
         let secret = "hunter2-very-secret-value"
-        var config = SwarmConfig.trustingTestSigner()
-        config.worker.heartbeatInterval = 0.2
-        let settings = try WorkerSettings(config: config, id: "wl-1", host: "testhost",
-                                          environment: ["PATH": "/usr/bin:/bin", "DEPLOY_TOKEN": secret])
-        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "wl")
-        let done = DispatchSemaphore(value: 0)
-        Thread { _ = try? worker.run(); done.signal() }.start()
-        defer { worker.stop(); done.wait() }
+        let worker = try TestWorker(id: "wl-1", namespace: "wl", environment: ["PATH": "/usr/bin:/bin", "DEPLOY_TOKEN": secret])
+        defer { worker.stop() }
 
         let specs = [
             spec("leak", "echo \"token=$DEPLOY_TOKEN\"; echo \"key sk-$(printf abcdefghijklmnopqrstuvwx)\" >&2"),
@@ -77,13 +71,8 @@ final class WorkerLoopTests: XCTestCase {
         let redis = try TestRedis.fresh()
         let client = try SchedulerClient(redis: redis, namespace: "wl2")
         try client.configure(SchedulerSettings())
-        var config = SwarmConfig.trustingTestSigner()
-        config.worker.heartbeatInterval = 0.1
-        let settings = try WorkerSettings(config: config, id: "wl-2", host: "testhost", environment: ["PATH": "/usr/bin:/bin"])
-        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "wl2")
-        let done = DispatchSemaphore(value: 0)
-        Thread { _ = try? worker.run(); done.signal() }.start()
-        defer { worker.stop(); done.wait() }
+        let worker = try TestWorker(id: "wl-2", namespace: "wl2", heartbeat: 0.1)
+        defer { worker.stop() }
         _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl2",
                               tasks: [TaskRecord(spec: spec("long", "sleep 30"), repo: nil).signed(by: testSigner, feature: "w")])
         let deadline = Monotonic.now() + 10
@@ -105,18 +94,13 @@ final class WorkerLoopTests: XCTestCase {
         let client = try SchedulerClient(redis: redis, namespace: "wl3")
         try client.configure(SchedulerSettings())
         var config = SwarmConfig.trustingTestSigner()
-        config.worker.heartbeatInterval = 0.1
         config.worker.maxMemoryPercent = 0   // any host is "over" this
         config.worker.idleTimeout = 1.5
-        let settings = try WorkerSettings(config: config, id: "wl-3", host: "testhost", environment: ["PATH": "/usr/bin:/bin"])
-        let worker = WorkerLoop(settings: settings, url: TestRedis.server.url, namespace: "wl3")
-        let done = DispatchSemaphore(value: 0)
-        let exit = Mutex<WorkerExit?>(nil)
-        Thread { let r = try? worker.run(); exit.withLock { $0 = r }; done.signal() }.start()
+        let worker = try TestWorker(id: "wl-3", namespace: "wl3", config: config, heartbeat: 0.1)
+        defer { worker.stop() }
         _ = try client.submit(feature: "w", description: "", budget: 0, idempotencyKey: "wl3",
                               tasks: [TaskRecord(spec: spec("quick", "true"), repo: nil).signed(by: testSigner, feature: "w")])
-        XCTAssertEqual(done.wait(timeout: .now() + 10), .success, "an idle worker exits after idle_timeout")
-        XCTAssertEqual(exit.withLock { $0 }, .idle)
+        XCTAssertEqual(worker.waitForExit(timeout: 10), .idle, "an idle worker exits after idle_timeout")
         XCTAssertEqual(try client.state(of: "w/quick"), "dispatched", "an overloaded worker claims nothing")
         let events = try EventReader(redis: redis, namespace: "wl3").read()
         XCTAssertTrue(events.contains { $0.type == "worker_overloaded" && $0.fields["worker"] == "wl-3" })

@@ -11,8 +11,12 @@ import XCTest
 final class WorkspaceRecordsTests: XCTestCase {
     private let namespace = "wsrec"
 
+    /// A plain connection, for writing what the scheduler would have written.
+    private var redis: RedisConnection!
+
     private func setUp(host: String = "h1") throws -> (Workspaces, SchedulerClient, UpstreamRepository) {
         let conn = try TestRedis.fresh()
+        redis = try RedisConnection(url: TestRedis.start())
         let client = try SchedulerClient(redis: conn, namespace: namespace)
         let recorder = WorkspaceRecorder(url: TestRedis.start(), namespace: namespace)
         let workspaces = Workspaces(root: try makeTemporaryDirectory(self) + "/ws", host: host, git: Git(timeout: 60),
@@ -22,7 +26,7 @@ final class WorkspaceRecordsTests: XCTestCase {
 
     /// Sets a task's state the way the scheduler's hash holds it.
     private func setTask(_ client: SchedulerClient, _ gid: String, state: String, attempt: Int, reason: String = "") throws {
-        try client.redis.send("HSET", client.keys.task(gid), "state", state, "attempt", attempt, "reason", reason)
+        try redis.send("HSET", client.keys.task(gid), "state", state, "attempt", attempt, "reason", reason)
     }
 
     func testAKeptWorkspaceIsListedWithHostPathBranchAndWhy() throws {
@@ -79,7 +83,7 @@ final class WorkspaceRecordsTests: XCTestCase {
         let ws = try workspaces.prepare(up.request(task: "t", attempt: 1))
         workspaces.keep(ws, why: "exit 1")
         try setTask(client, "f/t", state: "failed", attempt: 1, reason: "exit 1")
-        try client.redis.send("DEL", client.keys.workspaces)
+        try redis.send("DEL", client.keys.workspaces)
         workspaces.sweep()
         XCTAssertEqual(try client.workspaces().map(\.id), ["f/t#1"])
     }

@@ -49,7 +49,4 @@ public struct SwarmConfig: Sendable, Equatable {
         "codex": AgentConfig(command: ["codex", "exec", "{prompt}"], usageJSONField: nil,
                              usagePattern: #"tokens used:?\s*([0-9]+)"#),
     ]
-
-    /// The settings of `type`, or `nil` when the type is not configured.
-    public func taskType(_ type: String) -> TaskTypeConfig? { taskTypes[type] }
 }

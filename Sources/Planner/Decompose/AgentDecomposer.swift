@@ -1,4 +1,5 @@
 import Foundation
+import SwarmSupport
 
 /// Asks the configured planning agent to decompose a feature into a JSON plan.
 ///
@@ -42,11 +43,16 @@ public struct AgentDecomposer: Sendable {
         var problems: [PlanProblem] = []
         for attempt in 1...2 {
             let prompt = Self.prompt(for: request, config: config, problems: problems)
-            let outcome: ProcessRunner.Outcome
+            let argv = agentConfig.arguments(prompt: prompt)
+            let outcome: ChildProcess.Outcome
             do {
-                outcome = try ProcessRunner.run(agentConfig.arguments(prompt: prompt), environment: agentConfig.environment(base: environment), timeout: timeout)
+                outcome = try ChildProcess.run(argv, environment: agentConfig.environment(base: environment).map { "\($0.key)=\($0.value)" },
+                                               timeout: timeout)
             } catch {
-                notes.append("agent '\(agent)' could not run: \(error.message)")
+                let program = argv.first ?? ""
+                notes.append("agent '\(agent)' could not run: " + (error.code == ENOENT
+                    ? "'\(program)' was not found on PATH; install it or set the agent's command to its full path"
+                    : "cannot start '\(program)': \(error)"))
                 return try fallBack(request, notes: notes)
             }
             if outcome.timedOut {

@@ -15,7 +15,7 @@ public struct TaskSpec: Sendable, Equatable, Codable {
     /// One-line human title (defaults to the id).
     public var title: String
     /// What the task runs.
-    public var executor: Executor
+    public var executor: ExecutorSpec
     /// Ids of tasks (same feature) that must succeed first.
     public var dependsOn: [String]
     /// Repo-relative paths the task may write; a trailing `/` marks a directory. Two tasks with
@@ -60,7 +60,7 @@ public struct TaskSpec: Sendable, Equatable, Codable {
     public var globalID: String { "\(feature)/\(id)" }
 
     /// Creates a task; unspecified values are empty or zero.
-    public init(id: String, feature: String, type: String, title: String? = nil, executor: Executor,
+    public init(id: String, feature: String, type: String, title: String? = nil, executor: ExecutorSpec,
                 dependsOn: [String] = [], artifacts: [String] = [], inputs: [String] = [], budget: Int = 0,
                 acceptanceTests: [String] = [], priority: Int = 0, deadline: Date? = nil, requires: [String] = [],
                 machine: String? = nil, retries: Int = 0, timeout: Double = 600, cwd: String? = nil) {
@@ -102,7 +102,7 @@ public struct TaskSpec: Sendable, Equatable, Codable {
         feature = try c.decode(String.self, forKey: .feature)
         type = try c.decode(String.self, forKey: .type)
         title = try c.decodeIfPresent(String.self, forKey: .title) ?? id
-        executor = try c.decode(Executor.self, forKey: .executor)
+        executor = try c.decode(ExecutorSpec.self, forKey: .executor)
         dependsOn = try c.decodeIfPresent([String].self, forKey: .dependsOn) ?? []
         artifacts = try c.decodeIfPresent([String].self, forKey: .artifacts) ?? []
         inputs = try c.decodeIfPresent([String].self, forKey: .inputs) ?? []

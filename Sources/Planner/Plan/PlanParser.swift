@@ -202,7 +202,7 @@ struct PlanParser {
 
     // swiftlint:disable:next function_parameter_count
     private mutating func resolveExecutor(kind: String?, kindNode: SourceNode?, prompt: String?, agent: String?, command: String?,
-                                          seconds: Double?, secondsNode: SourceNode?, base: String, node: SourceNode) -> Executor {
+                                          seconds: Double?, secondsNode: SourceNode?, base: String, node: SourceNode) -> ExecutorSpec {
         let chosen = kind ?? (prompt != nil || agent != nil ? "agent" : command != nil ? "script" : nil)
         if prompt != nil, command != nil {
             reader.report("has both prompt and command; an agent task uses prompt, a script task uses command — keep one",

@@ -1,3 +1,4 @@
+import SwarmSupport
 /// Generators of large, deterministic plan texts for benchmarks and property tests.
 public enum SyntheticPlan {
     /// A layered DAG of `noop` tasks as plan text: `layers` layers of `width` tasks; every task

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RedisKit
+import SwarmSupport
 import Synchronization
 
 /// Projects the events stream into the ledger through the consumer group `ledger`: read (own

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmSupport
 
 /// What a worker's host offers, advertised at registration and used for routing.
 public struct HostCapabilities: Sendable, Equatable {
@@ -43,7 +44,7 @@ public enum Capabilities {
 
     /// Whether an executable file named `name` is in a directory of `path`.
     public static func isOnPath(_ name: String, path: String) -> Bool {
-        (try? ExecutableLookup.resolve(name, path: path)) != nil
+        ExecutableLookup.resolve(name, path: path) != nil
     }
 
     /// This host's name.

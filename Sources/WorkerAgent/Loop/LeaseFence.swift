@@ -1,5 +1,6 @@
 import Foundation
 import RedisKit
+import SwarmSupport
 import Synchronization
 
 /// Self-fencing of a worker cut off from Redis: once its task's lease has gone unrenewed for

@@ -16,7 +16,7 @@ extension TaskRun {
     /// a commit of everything it wrote; the artifact check (`security.artifact_policy`); the
     /// acceptance tests on that tree; a push of the task branch. Every outcome but success and
     /// a lost attempt keeps the worktree for a person.
-    func runInWorkspace(_ spec: TaskSpec, kind: ExecutorKind, request: WorkspaceRequest, attempt: Int,
+    func runInWorkspace(_ spec: TaskSpec, kind: ResolvedExecutor, request: WorkspaceRequest, attempt: Int,
                         cancellation: CancellationToken?, onOutput: (([UInt8]) -> Void)?) -> TaskOutcome {
         let ws: Workspace
         do {

@@ -6,7 +6,7 @@ import Scheduler
 public enum TaskOutcome: Sendable, Equatable {
     /// Succeeded (acceptance tests passed): report usage and a short result. A repository
     /// task's work is on `branch` (already pushed), for the merge queue; nil for other tasks.
-    case succeeded(tokens: Int, result: String, branch: TaskBranch?)
+    case succeeded(tokens: Int, result: String, branch: TaskBranch? = nil)
     /// Failed: retry (`.error`) or park for a person (`.human`).
     case failed(kind: FailureKind, reason: String, tokens: Int, output: String)
     /// Stopped because the worker lost the task (lease gone, cancelled, draining at once).
@@ -89,20 +89,18 @@ public struct TaskRun: Sendable {
 
     private func runUnredacted(_ spec: TaskSpec, attempt: Int, workspace: WorkspaceRequest?, cancellation: CancellationToken?,
                                onOutput: (([UInt8]) -> Void)?) -> TaskOutcome {
-        let kind: ExecutorKind
-        switch spec.executor {
-        case let .agent(name, prompt):
-            guard let agent = settings.agents[name] else {
-                return .failed(kind: .human, reason: "agent '\(name)' is not configured on worker \(settings.id); add it under agents: in config.yaml",
-                               tokens: 0, output: "")
-            }
-            kind = .agent(prompt: prompt, agent: agent)
-        case let .script(command): kind = .script(command: command)
-        case .noop: kind = .noop
-        case let .sleep(seconds): kind = .sleep(seconds: seconds)
+        guard let kind = ResolvedExecutor(spec.executor, agents: settings.agents) else {
+            let name = if case let .agent(name, _) = spec.executor { name } else { "" }
+            return .failed(kind: .human, reason: "agent '\(name)' is not configured on worker \(settings.id); add it under agents: in config.yaml",
+                           tokens: 0, output: "")
         }
         if let workspace {
             return runInWorkspace(spec, kind: kind, request: workspace, attempt: attempt, cancellation: cancellation, onOutput: onOutput)
+        }
+        if spec.isRepositoryTask {
+            // Never in the worker's own directory: a repository task runs in a worktree.
+            return .failed(kind: .human, reason: "repository task without an integration branch in its spec; submit the feature again",
+                           tokens: 0, output: "")
         }
         if case .noop = kind, spec.acceptanceTests.isEmpty { return .succeeded(tokens: 0, result: "", branch: nil) }
         if let cwd = spec.cwd, !FileManager.default.fileExists(atPath: cwd) {
@@ -141,11 +139,11 @@ public struct TaskRun: Sendable {
     }
 
     /// Runs the executor; anything but success is already the outcome to report.
-    func execute(_ kind: ExecutorKind, spec: TaskSpec, context: ExecutionContext, runner: ProcessRunner,
+    func execute(_ kind: ResolvedExecutor, spec: TaskSpec, context: ExecutionContext, runner: ProcessRunner,
                  cancellation: CancellationToken?, onOutput: (([UInt8]) -> Void)?) -> Execution {
         let result: ExecutionResult
         do {
-            result = try Executor(runner: runner).execute(kind, context: context, cancellation: cancellation, onOutput: onOutput)
+            result = try TaskExecutor(runner: runner).execute(kind, context: context, cancellation: cancellation, onOutput: onOutput)
         } catch {
             return .stopped(.failed(kind: .error, reason: "could not start: \(error)", tokens: 0, output: ""))
         }

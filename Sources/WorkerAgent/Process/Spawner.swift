@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SwarmSupport
 
 /// A started child: its pid (also its process group id) and the read ends of its output pipes.
 struct SpawnedProcess {
@@ -24,7 +25,10 @@ enum Spawner {
         if let cwd = request.workingDirectory, !ExecutableLookup.isDirectory(cwd) {
             throw .workingDirectoryNotFound(path: cwd)
         }
-        var program = try ExecutableLookup.resolve(name, path: request.environment["PATH"])
+        let searchPath = request.environment["PATH"]
+        guard var program = ExecutableLookup.resolve(name, path: searchPath) else {
+            throw .executableNotFound(name: name, searchPath: searchPath ?? ExecutableLookup.defaultPath)
+        }
         if !program.hasPrefix("/"), let cwd = request.workingDirectory {
             // A relative program path is relative to the child's directory.
             program = cwd + "/" + program
@@ -85,23 +89,5 @@ enum Spawner {
             var limit = rlimit(rlim_cur: rlim_t(seconds), rlim_max: rlim_t(seconds + 1))
             _ = prlimit(pid, Int32(RLIMIT_CPU.rawValue), &limit, nil)
         }
-    }
-}
-
-/// A NULL-terminated `char *[]` that frees its strings when released.
-final class CStringArray {
-    let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
-    private let count: Int
-
-    init(_ strings: [String]) {
-        count = strings.count
-        pointers = .allocate(capacity: strings.count + 1)
-        for (index, string) in strings.enumerated() { pointers[index] = strdup(string) }
-        pointers[strings.count] = nil
-    }
-
-    deinit {
-        for index in 0..<count { free(pointers[index]) }
-        pointers.deallocate()
     }
 }

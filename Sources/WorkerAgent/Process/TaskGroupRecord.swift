@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import SwarmSupport
 
 /// A file naming the process group a worker's task runs in, so that whoever outlives the worker
 /// (the supervisor, or the next `up`) can kill that group before the task runs again.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Control of running orchestrators through the namespace's `control` hash (works from any shell).
 enum Control {
@@ -13,14 +14,13 @@ enum Control {
 
     /// Orchestrators that reported within the last 5 s.
     static func liveOrchestrators(_ c: SchedulerClient) throws -> Int {
-        let now = Date().timeIntervalSince1970
-        return try c.control().filter { $0.key.hasPrefix("orchestrator:") && now - (Double($0.value) ?? 0) < 5 }.count
+        try c.liveOrchestrators(within: 5)
     }
 
     static func scale(_ ctx: Context, to asked: Int, timeout: Double) throws {
         guard asked >= 0 else {
             printError("error: cannot scale to \(asked) workers; give a count of 0 or more")
-            throw ExitCode(2)
+            throw ExitCode.argumentInvalid
         }
         // `up` caps the count too (with its own config); capping here says so to the person asking.
         let limit = ctx.config.orchestrator.maxWorkers
@@ -37,7 +37,7 @@ enum Control {
             sleepSeconds(0.1)
         }
         printError("error: asked for \(n) worker(s), \(live) running after \(Int(timeout)) s; is `orchestrator up` running on this namespace?")
-        throw ExitCode(1)
+        throw ExitCode.operationFailed
     }
 
     static func drain(_ ctx: Context, timeout: Double) throws {
@@ -54,7 +54,7 @@ enum Control {
             sleepSeconds(0.2)
         }
         printError("error: still draining after \(Int(timeout)) s")
-        throw ExitCode(1)
+        throw ExitCode.operationFailed
     }
 }
 
@@ -82,10 +82,7 @@ struct KillAllCommand: ParsableCommand {
     func run() throws {
         let ctx = try global.context()
         let c = try ctx.client()
-        try orFail {
-            try c.redis.send("HSET", c.keys.control, "desired_workers", 0)
-            try c.redis.send("HINCRBY", c.keys.control, "kill_all", 1)
-        }
+        try orFail { try c.killAllWorkers() }
         let ttl = SchedulerSettings(config: ctx.config).workerTTL
         let deadline = Monotonic.now() + 15
         while Monotonic.now() < deadline {
@@ -93,6 +90,6 @@ struct KillAllCommand: ParsableCommand {
             sleepSeconds(0.1)
         }
         printError("error: workers still registered after 15 s")
-        throw ExitCode(1)
+        throw ExitCode.operationFailed
     }
 }

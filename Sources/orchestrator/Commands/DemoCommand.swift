@@ -4,6 +4,7 @@ import Logging
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import WorkerAgent
 
 /// `orchestrator demo`: the demo feature end to end on an embedded Redis, in a fresh git
@@ -31,7 +32,7 @@ struct DemoCommand: ParsableCommand {
         let cfg: SwarmConfig
         do { cfg = try SwarmConfig.load(path: configPath, environment: [:]) } catch {
             printError("\(error)")
-            throw ExitCode(1)
+            throw ExitCode.operationFailed
         }
         let ctx = try Context(config: cfg, configPath: configPath, wait: 5)
 
@@ -42,7 +43,7 @@ struct DemoCommand: ParsableCommand {
             loaded = p
         } catch {
             printError("\(error)")
-            throw ExitCode(1)
+            throw ExitCode.planInvalid
         }
         // A secret the `secret` task prints: the redactor must catch it everywhere.
         let key = "sk-demo-" + String(UInt64.random(in: 0...UInt64.max), radix: 36) + "abcdefghijkl"
@@ -55,9 +56,10 @@ struct DemoCommand: ParsableCommand {
         print("repository: \(repo)\n")
         try up.start(workers: workers)
         defer { up.shutdown() }
-        guard let client = up.client else { throw ExitCode(1) }
+        guard let client = up.client else { throw ExitCode.operationFailed }
         let signer = try ctx.submitSigner()
-        let repository = try SubmitCommand.prepareRepository(of: loaded.feature, baseDirectory: root)
+        // Until workers run repository tasks in worktrees, the demo runs in the folder as before.
+        let repository: FeatureRepository? = nil
         let submitted = try orFail {
             try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())", signer: signer, repository: repository)
         }
@@ -72,12 +74,12 @@ struct DemoCommand: ParsableCommand {
             let batch = try orFail { try reader.follow(after: last, blockSeconds: 0.2) }
             for e in batch {
                 last = e.id
-                if ["dispatched", "running", "merging", "merged", "merge_conflict", "succeeded", "retrying", "failed", "needs_human",
-                    "upstream_failed", "deferred", "worker_registered", "feature_succeeded"].contains(e.type) {
+                if Self.shownStates.contains(e.type)
+                    || ["merged", "merge_conflict", "deferred", "worker_registered", "feature_succeeded"].contains(e.type) {
                     print(terminalSafe(Self.demoLine(e)))
                 }
                 if e.type == "feature_succeeded" { outcome = "succeeded" }
-                if ["failed", "needs_human", "upstream_failed"].contains(e.type) { outcome = e.type + " (" + e.task + ")" }
+                if [TaskState.failed, .needsHuman, .upstreamFailed].map(\.rawValue).contains(e.type) { outcome = e.type + " (" + e.task + ")" }
             }
             fflush(nil)
         }
@@ -101,8 +103,12 @@ struct DemoCommand: ParsableCommand {
         }
         print(outcome == "succeeded" ? "\ndemo feature succeeded" : "\ndemo did not succeed: \(outcome ?? "timed out after \(Int(timeout)) s")")
         if keep { print("kept \(root)") }
-        if outcome != "succeeded" || leaked { throw ExitCode(1) }
+        if outcome != "succeeded" || leaked { throw ExitCode.operationFailed }
     }
+
+    /// The state changes the demo prints as they happen (event type = the state entered).
+    static let shownStates = Set([TaskState.dispatched, .running, .merging, .succeeded, .retrying, .failed, .needsHuman,
+                                  .upstreamFailed].map(\.rawValue))
 
     static func demoLine(_ e: SwarmEvent) -> String {
         let f = DateFormatter()
@@ -112,12 +118,12 @@ struct DemoCommand: ParsableCommand {
         switch e.type {
         case "worker_registered": what = "worker \(e.fields["worker"] ?? "") joined"
         case "feature_succeeded": what = "feature \(e.feature) succeeded"
-        case "merging": what = "\(e.task) done; its branch waits in the merge queue"
+        case TaskState.merging.rawValue: what = "\(e.task) done; its branch waits in the merge queue"
         case "merged": what = "\(e.task) merged (\(e.fields["how"] ?? "")) -> \((e.fields["commit"] ?? "").prefix(10))"
         case "merge_conflict": what = "\(e.task) conflicts in \(e.fields["files"] ?? "")"
         case "deferred": what = "\(e.task) waits: \(e.fields["reason"] ?? "")"
-        case "retrying": what = "\(e.task) failed (\(e.fields["reason"] ?? "")), retrying in \(e.fields["retry_in_ms"] ?? "?") ms"
-        case "running": what = "\(e.task) started on \(e.fields["worker"] ?? "") (attempt \(e.fields["attempt"] ?? "?"))"
+        case TaskState.retrying.rawValue: what = "\(e.task) failed (\(e.fields["reason"] ?? "")), retrying in \(e.fields["retry_in_ms"] ?? "?") ms"
+        case TaskState.running.rawValue: what = "\(e.task) started on \(e.fields["worker"] ?? "") (attempt \(e.fields["attempt"] ?? "?"))"
         default: what = "\(e.task) \(e.type)" + ((e.fields["reason"]).map { ": \($0)" } ?? "")
         }
         return "\(time)  \(what)"
@@ -130,7 +136,7 @@ struct DemoCommand: ParsableCommand {
                       "commit", "-q", "--allow-empty", "-m", "An empty toy project"]] {
             guard runQuiet(["git"] + argv).status == 0 else {
                 printError("error: `git \(argv.joined(separator: " "))` failed; the demo needs git 2.38 or newer")
-                throw ExitCode(1)
+                throw ExitCode.operationFailed
             }
         }
     }
@@ -160,8 +166,7 @@ struct DemoCommand: ParsableCommand {
 
     /// Runs a short git command with a deadline; its status and standard output.
     private static func runQuiet(_ argv: [String]) -> (status: Int32, output: String) {
-        let request = ProcessRequest(argv: argv, environment: ProcessInfo.processInfo.environment, timeout: 30)
-        guard let r = try? ProcessRunner(redactor: .defaults()).run(request) else { return (-1, "") }
-        return (r.succeeded ? 0 : 1, r.standardOutput)
+        guard let r = try? ChildProcess.run(argv, timeout: 30) else { return (-1, "") }
+        return (r.status ?? -1, r.stdout)
     }
 }

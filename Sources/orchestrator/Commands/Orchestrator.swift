@@ -22,7 +22,8 @@ struct Orchestrator: ParsableCommand {
     /// and `status` written as flags. They are rewritten before parsing, because as real flags of
     /// the root command they would capture a subcommand's own `--status` (`queue --status S`).
     static func rewritingControlFlags(_ args: [String]) -> [String] {
-        let subcommands = Set(configuration.subcommands.map { $0._commandName } + ["help"])
+        // Every subcommand names itself in its configuration.
+        let subcommands = Set(configuration.subcommands.compactMap { $0.configuration.commandName } + ["help"])
         guard let first = args.first, !subcommands.contains(first) else { return args }
         var rest = args
         for (i, a) in rest.enumerated() {

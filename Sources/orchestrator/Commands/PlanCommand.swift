@@ -59,7 +59,7 @@ struct PlanCommand: ParsableCommand {
             }
         } catch {
             printError(error.description)
-            throw ExitCode(1)
+            throw ExitCode.planInvalid
         }
         // JSON escapes control characters itself; every other format gets them escaped here.
         let text = plan.rendered(as: format)

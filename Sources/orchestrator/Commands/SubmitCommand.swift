@@ -31,7 +31,7 @@ struct SubmitCommand: ParsableCommand {
         guard !leaking.isEmpty else { return }
         printError("error: \(leaking.joined(separator: ", ")): holds what looks like a secret "
                    + "(it matches security.redact_patterns); read it from an environment variable instead. Nothing was submitted.")
-        throw ExitCode(1)
+        throw ExitCode.planInvalid
     }
 
     /// The fields of `feature` holding a secret, named by task id where they belong to a task.
@@ -52,7 +52,7 @@ struct SubmitCommand: ParsableCommand {
         } catch {
             printError("error: feature \(feature.id): repo: \(terminalSafe(error.description))")
             printError("nothing was submitted.")
-            throw ExitCode(1)
+            throw ExitCode.planInvalid
         }
     }
 
@@ -64,7 +64,7 @@ struct SubmitCommand: ParsableCommand {
         } catch {
             printError(error.description)
             printError("nothing was submitted.")
-            throw ExitCode(1)
+            throw ExitCode.planInvalid
         }
         for w in loaded.warnings { printError("warning: \(w)") }
         try SubmitCommand.refuseLiteralSecrets(in: loaded, config: ctx.config)

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// `orchestrator up`: the daemon — scheduler loop, ledger writer and worker supervisor.
 struct UpCommand: ParsableCommand {
@@ -40,8 +42,6 @@ struct UpCommand: ParsableCommand {
         let final = up.client.flatMap { try? StatusSnapshot.gather($0) }
         up.shutdown()
         if let final { print(StatusCommand.render(final, workerTTL: SchedulerSettings(config: ctx.config).workerTTL)) }
-        if up.interruptCount >= 2 { throw ExitCode(130) }
+        if up.interruptCount >= 2 { throw ExitCode.interrupted }
     }
 }
-
-import RedisKit

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Scheduler
+import Synchronization
 import WorkerAgent
 
 /// `orchestrator worker`: one worker process (the supervisor starts these; on other hosts,
@@ -36,7 +37,7 @@ struct WorkerCommand: ParsableCommand {
                                           extraCapabilities: capability, redis: ctx.url)
         } catch {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
         var withRecord = settings
         withRecord.taskGroupFile = taskGroupFile
@@ -54,7 +55,7 @@ struct WorkerCommand: ParsableCommand {
             _ = try loop.run()
         } catch {
             printError("error: \(error)")
-            throw ExitCode(1)
+            throw ExitCode.operationFailed
         }
     }
 }
@@ -83,5 +84,3 @@ private final class Counter: Sendable {
     private let value = Mutex(0)
     func next() -> Int { value.withLock { $0 += 1; return $0 } }
 }
-
-import Synchronization

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Planner
 import RedisKit
+import SwarmSupport
 import Synchronization
 
 /// The embedded redis-server `up` owns, kept alive: started in the private state directory with

@@ -3,6 +3,7 @@ import Logging
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 import WorkerAgent
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import RedisKit
+import SwarmSupport
 import WorkerAgent
 
 /// Stops what a killed `up` left running on its state directory: its workers, their tasks'

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 import WorkerAgent
 
@@ -257,9 +258,7 @@ final class Supervisor: Sendable {
             logger.warning("worker \(child.id) (pid \(pid)) \(how); respawning in \(String(format: "%.2f", delay)) s")
             if loop {
                 logger.error("workers are crash-looping: \(crashThreshold) deaths within \(crashWindow) s; respawning more slowly")
-                _ = try? client?.redis.send("XADD", client!.keys.events, "*", "type", "worker_crash_loop", "task", "", "feature", "",
-                                            "ts", Int(Date().timeIntervalSince1970 * 1000), "deaths", crashThreshold,
-                                            "window_s", crashWindow)
+                try? client?.note(.workerCrashLoop(deaths: crashThreshold, windowSeconds: crashWindow))
             }
         }
     }

@@ -4,6 +4,7 @@ import Logging
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 import WorkerAgent
 
@@ -39,12 +40,12 @@ final class UpRunner {
         StateDirectory.useTightUmask()
         do { try StateDirectory.prepare(ctx.stateDir) } catch {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
         let lock: StateDirLock
         do { lock = try StateDirLock.acquire(directory: ctx.stateDir) } catch {
             printError("error: \(error)")
-            throw ExitCode(3)
+            throw ExitCode.anotherUpRunning
         }
         stateLock = lock
         // Orphans of a task whose worker died are re-parented here, not to init, so their
@@ -62,7 +63,7 @@ final class UpRunner {
         try orFail {
             try c.configure(SchedulerSettings(config: ctx.config))
             try c.setDraining(false)
-            try c.redis.send("HSET", c.keys.control, "desired_workers", workers, "orchestrator:" + instance, Date().timeIntervalSince1970)
+            try c.announceOrchestrator(instance, desiredWorkers: workers)
         }
         // The predecessor's workers and their task groups are dead: their tasks can run again.
         for id in leftovers { _ = try? c.requeueWorker(id, reason: "its orchestrator died") }
@@ -102,11 +103,7 @@ final class UpRunner {
         if reportedClamp != n {
             reportedClamp = n
             logger.warning("asked for \(n) workers; orchestrator.max_workers is \(limit), so running \(limit)")
-            if let c = client {
-                _ = try? c.redis.send("XADD", c.keys.events, "MAXLEN", "~", ctx.config.orchestrator.eventsMaxlen, "*",
-                                      "type", "workers_clamped", "task", "", "feature", "",
-                                      "ts", Int(Date().timeIntervalSince1970 * 1000), "asked", n, "max_workers", limit)
-            }
+            try? client?.note(.workersClamped(asked: n, maxWorkers: limit))
         }
         return limit
     }
@@ -138,7 +135,7 @@ final class UpRunner {
             try keeper.start()
         } catch {
             printError("error: \(error)")
-            throw ExitCode(3)
+            throw ExitCode.redisUnreachable
         }
         embedded = keeper
         logger.info("started the embedded redis-server at \(ctx.url.address) (AOF on, appendfsync \(ctx.config.redis.durability.rawValue), password in \(EmbeddedRedisPassword.path(stateDir: ctx.stateDir)), data in \(ctx.stateDir))")
@@ -154,7 +151,7 @@ final class UpRunner {
             return false
         }
         let control = (try? c.control()) ?? [:]
-        _ = try? c.redis.send("HSET", c.keys.control, "orchestrator:" + instance, Date().timeIntervalSince1970)
+        try? c.markOrchestratorAlive(instance)
         if let k = control["kill_all"], k != (lastKillAll ?? k) { sup.killAll(client: c, grace: killGrace) }
         lastKillAll = control["kill_all"] ?? "0"
         let draining = control["draining"] == "1" || interruptCount == 1
@@ -164,11 +161,11 @@ final class UpRunner {
             // kept while queued) and run when workers come back.
             // Redis unreachable is "not drained yet", never "drained".
             guard let counts = try? c.stateCounts() else { return true }
-            return (counts["running"] ?? 0) > 0
+            return (counts[TaskState.running.rawValue] ?? 0) > 0
         }
         if exitWhenIdle {
             let counts = (try? c.stateCounts()) ?? [:]
-            let open = ["blocked", "ready", "dispatched", "running", "retrying"].reduce(0) { $0 + (counts[$1] ?? 0) }
+            let open = TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1.rawValue] ?? 0) }
             if open == 0 && !(counts.isEmpty) { return false }
         }
         let desired = Int(control["desired_workers"] ?? "") ?? sup.running
@@ -196,7 +193,7 @@ final class UpRunner {
             supervisor?.killAll(client: client, grace: killGrace)
             _ = supervisor?.waitForAll(timeout: 5)
         }
-        if let c = client { _ = try? c.redis.send("HDEL", c.keys.control, "orchestrator:" + instance) }
+        try? client?.forgetOrchestrator(instance)
         scheduler?.stop()
         mergeOrphans?.stop()
         ledger?.stop()

@@ -11,7 +11,7 @@ extension Context {
         let settings: WorkerSettings
         do { settings = try WorkerSettings(config: config, id: id) } catch {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
         return MergeQueueRunner(settings: settings, workspaceRoot: Context.absolute(config.worker.workspaceRoot))
     }

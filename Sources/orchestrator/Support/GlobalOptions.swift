@@ -3,6 +3,7 @@ import Foundation
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Options every Redis-facing command shares.
 struct GlobalOptions: ParsableArguments {
@@ -26,7 +27,7 @@ struct GlobalOptions: ParsableArguments {
         if let namespace { cfg.redis.namespace = namespace }
         if let problem = Namespace.problem(cfg.redis.namespace) {
             printError("error: \(problem) (from \(namespace != nil ? "--namespace" : "SWARM_NAMESPACE or redis.namespace"))")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
         return try Context(config: cfg, configPath: path, wait: wait)
     }
@@ -54,7 +55,7 @@ struct Context {
             embedded = false
             do { configuredURL = try RedisURL(parsing: config.redis.url) } catch {
                 printError(error.description)
-                throw ExitCode(2)
+                throw ExitCode.configInvalid
             }
         }
     }
@@ -98,7 +99,7 @@ struct Context {
             }) { () throws(RedisError) -> RedisConnection in try RedisConnection(url: url, options: options) }
         } catch {
             printError("error: \(error)\(hint(for: error))")
-            throw ExitCode(3)
+            throw ExitCode.redisUnreachable
         }
     }
 
@@ -128,7 +129,7 @@ struct Context {
             var extra = ""
             if case let .redis(e) = error { extra = hint(for: e) }
             printError("error: \(error)\(extra)")
-            throw ExitCode(3)
+            throw ExitCode.redisUnreachable
         }
     }
 
@@ -144,7 +145,7 @@ struct Context {
             return l
         } catch {
             printError("error: \(error)")
-            throw ExitCode(1)
+            throw ExitCode.operationFailed
         }
     }
 }
@@ -163,7 +164,7 @@ func loadConfig(_ path: String?) throws -> (SwarmConfig, String?) {
         return (try SwarmConfig.load(path: path, environment: env), path)
     } catch {
         printError(error.description)
-        throw ExitCode(2)
+        throw ExitCode.configInvalid
     }
 }
 
@@ -176,6 +177,6 @@ func printError(_ text: String) {
 func orFail<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let e as ExitCode { throw e } catch {
         printError("error: \(error)")
-        throw ExitCode(1)
+        throw ExitCode.operationFailed
     }
 }

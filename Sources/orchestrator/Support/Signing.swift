@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import Scheduler
 import WorkerAgent
 
@@ -15,7 +16,7 @@ extension Context {
     func ensureHostKey() throws -> Bool {
         do { return try HostSigningKey.ensure(stateDirectory: stateDir) } catch {
             printError("error: \(error)")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
     }
 
@@ -35,12 +36,10 @@ extension Context {
             return host
         } catch let error as SigningError {
             printError("error: \(error)\nnothing was submitted.")
-            throw ExitCode(2)
+            throw ExitCode.configInvalid
         }
     }
 }
-
-import Logging
 
 extension Context {
     /// What `up` does about signing at start: creates the host key pair on first start (its

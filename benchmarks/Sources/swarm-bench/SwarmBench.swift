@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RedisKit
+import SwarmSupport
 
 /// `swarm-bench SCENARIO|all [--quick] [--peers] [--runs N] [--output PATH]`: starts a private
 /// redis-server, runs the scenarios and writes `benchmarks/RESULTS.md` (and `.json`).

@@ -1,4 +1,5 @@
 import Foundation
+import SwarmSupport
 
 /// Where and when a benchmark ran: date, commit, machine and the exact command.
 struct MachineInfo: Codable, Sendable {
@@ -44,16 +45,8 @@ struct MachineInfo: Codable, Sendable {
 
     /// Output of a short command, "" on failure.
     static func shell(_ args: [String]) -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        do { try p.run() } catch { return "" }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : ""
+        guard let run = try? ChildProcess.run(args, timeout: 30), run.status == 0 else { return "" }
+        return run.stdout
     }
 }
 

@@ -35,7 +35,7 @@ struct ContentionScenario: Scenario {
             rate.add(Double(n) / t.wall)
             let states = try client.stateCounts()
             guard states["succeeded"] == n else { throw BenchError.setup("not all tasks succeeded: \(states)") }
-            worstWindow = max(worstWindow, try check(client, feature: fid, tasks: tasks))
+            worstWindow = max(worstWindow, try check(client, redis: poller, feature: fid, tasks: tasks))
             ctx.log("contention run \(run): \(Int(Double(n) / t.wall)) tasks/s")
         }
         result.metrics.append(Metric("completion rate", "tasks/s", rate))
@@ -47,12 +47,12 @@ struct ContentionScenario: Scenario {
     }
 
     /// Replays the stream; throws on a broken invariant; returns the most admissions in 1 s.
-    private func check(_ client: SchedulerClient, feature: String, tasks: [TaskRecord]) throws -> Int {
+    private func check(_ client: SchedulerClient, redis: RedisConnection, feature: String, tasks: [TaskRecord]) throws -> Int {
         let artifactOf = Dictionary(uniqueKeysWithValues: tasks.map { ($0.gid, $0.artifacts[0]) })
         var holder: [String: String] = [:]
         var reserved = 0
         var admissions: [Int] = []
-        for e in try EventLog.all(client.redis, keys: client.keys) where e.feature == feature {
+        for e in try EventLog.all(redis, keys: client.keys) where e.feature == feature {
             guard let a = artifactOf[e.task] else { continue }
             switch e.type {
             case "dispatched":
@@ -69,7 +69,7 @@ struct ContentionScenario: Scenario {
             default: break
             }
         }
-        let b = try client.redis.send("HMGET", client.keys.budget(feature), "used", "reserved").array ?? []
+        let b = try redis.send("HMGET", client.keys.budget(feature), "used", "reserved").array ?? []
         if (b.first?.int ?? 0) > Self.budget { throw BenchError.setup("invariant 3 broken: used \(b[0]) of \(Self.budget)") }
         var worst = 0, lo = 0
         for hi in admissions.indices {

@@ -28,7 +28,7 @@ struct DagScenario: Scenario {
                 wall.add(t.wall)
                 perTask.add(t.wall / Double(dag.count) * 1e6)
                 submit.add(t.enqueue)
-                try checkOrder(client, feature: fid)
+                try checkOrder(client, redis: poller, feature: fid)
                 ctx.log("dag \(layers)x\(width) run \(run): \(String(format: "%.3f", t.wall)) s")
             }
             let label = "\(layers)×\(width) (\(dag.count) tasks)"
@@ -54,13 +54,13 @@ struct DagScenario: Scenario {
     }
 
     /// Invariant 1 from the stream: every `running` comes after both parents' `succeeded`.
-    private func checkOrder(_ client: SchedulerClient, feature: String) throws {
+    private func checkOrder(_ client: SchedulerClient, redis: RedisConnection, feature: String) throws {
         var succeeded = Set<String>()
         var deps: [String: [String]] = [:]
-        for e in try EventLog.all(client.redis, keys: client.keys) where e.feature == feature {
+        for e in try EventLog.all(redis, keys: client.keys) where e.feature == feature {
             if e.type == "running" {
                 if deps[e.task] == nil {
-                    deps[e.task] = (try client.redis.send("HGET", client.keys.task(e.task), "deps").string ?? "")
+                    deps[e.task] = (try redis.send("HGET", client.keys.task(e.task), "deps").string ?? "")
                         .split(separator: ",").map(String.init)
                 }
                 if let missing = deps[e.task]?.first(where: { !succeeded.contains($0) }) {

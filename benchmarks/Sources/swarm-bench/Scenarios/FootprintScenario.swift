@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// 7. Footprint: idle worker RSS, spawn-to-first-claim (a task is already queued when the
 /// process is spawned; the harness waits on the events stream with a blocking XREAD), and 200
@@ -19,7 +20,7 @@ struct FootprintScenario: Scenario {
             _ = try client.submit(feature: fid, description: "footprint", budget: 0, idempotencyKey: fid,
                                   tasks: [NoopTasks.record(feature: fid, id: "first")])
             let reader = EventReader(redis: try ctx.connection(), namespace: ns)
-            let last = try client.redis.send("XREVRANGE", client.keys.events, "+", "-", "COUNT", 1).array?.first?.array?.first?.string ?? "0"
+            let last = try ctx.connection().send("XREVRANGE", client.keys.events, "+", "-", "COUNT", 1).array?.first?.array?.first?.string ?? "0"
             let fleet = WorkerFleet(ctx, namespace: ns)
             defer { fleet.stopAll() }
             let w = try fleet.spawn(1)[0]
@@ -45,7 +46,7 @@ struct FootprintScenario: Scenario {
         let t0 = Monotonic.now()
         let all = try fleet.spawn(crowd)
         let spawned = Monotonic.now() - t0
-        try fleet.waitRegistered(crowd, redis: client.redis, timeout: 120)
+        try fleet.waitRegistered(crowd, redis: ctx.connection(), timeout: 120)
         let registered = Monotonic.now() - t0
         let fid = "crowd"
         let timing = try submitAndWait(client, poller: try ctx.connection(), feature: fid,

@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 import Synchronization
 
 /// 2. Latency at fixed offered loads (not only saturation): tasks are submitted on a schedule
@@ -46,11 +47,12 @@ struct LatencyScenario: Scenario {
     private func measure(_ ctx: BenchContext, rate: Int, duration: Double, run: Int) throws -> [String: Double] {
         let ns = try ctx.freshNamespace("lat")
         let client = try ctx.client(ns)
+        let redis = try ctx.connection()
         let keys = client.keys
         let n = max(1, Int(Double(rate) * duration))
         let fid = "lat\(rate)-\(run)"
         let clock = Stamps(count: n)
-        _ = try client.redis.fcall(SchedulerLibrary.library, "submit_feature", keys: [keys.events],
+        _ = try redis.fcall(SchedulerLibrary.library, "submit_feature", keys: [keys.events],
                                    args: [fid, fid, "latency", 0, n])
         let stop = StopFlag()
         let done = DispatchGroup()
@@ -82,14 +84,14 @@ struct LatencyScenario: Scenario {
                 }
                 let now = Monotonic.now()
                 for i in next..<due { clock.submitted(i, at: now) }
-                _ = try client.redis.fcall(SchedulerLibrary.library, "submit_tasks", keys: [keys.events], args: args)
+                _ = try redis.fcall(SchedulerLibrary.library, "submit_tasks", keys: [keys.events], args: args)
                 next = due
             }
             let wait = start + Double(next) / Double(rate) - Monotonic.now()
             if wait > 0 { sleepSeconds(wait) }
         }
         let submittedIn = Monotonic.now() - start
-        try NoopTasks.waitForFeature(client.redis, keys: keys, feature: fid, timeout: 120)
+        try NoopTasks.waitForFeature(redis, keys: keys, feature: fid, timeout: 120)
         stop.set()
         done.wait()
         var toRun = LatencyHistogram(), toDone = LatencyHistogram(), events = LatencyHistogram()
@@ -98,7 +100,7 @@ struct LatencyScenario: Scenario {
             toDone.record(seconds: s.done - s.submit)
         }
         var readyAt: [String: Int] = [:]
-        for e in try EventLog.all(client.redis, keys: keys) {
+        for e in try EventLog.all(redis, keys: keys) {
             if e.type == "ready" { readyAt[e.task] = e.ts }
             if e.type == "running", let r = readyAt[e.task] { events.record(milliseconds: e.ts - r) }
         }

@@ -1,6 +1,6 @@
 import Foundation
 import RedisKit
-import Synchronization
+import SwarmSupport
 
 /// 9. The Celery peer on the same machine and the same redis-server (over TCP): throughput and
 /// the same DAG, with Swarm/Celery ratios against this run's Swarm figures.
@@ -54,39 +54,14 @@ struct PeerScenario: Scenario {
         return result
     }
 
-    /// Runs a command to completion; returns exit status, stdout and stderr.
+    /// Runs a command to completion (at most 20 minutes); returns exit status, stdout and stderr.
     static func runProcess(_ args: [String], env: [String: String] = [:]) -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { return (-1, "", "\(error)") }
-        let errData = Thread.detachedRead(err.fileHandleForReading)
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: errData(), as: UTF8.self))
-    }
-}
-
-extension Thread {
-    /// Reads `handle` to its end on a thread of its own; the returned function waits for it.
-    static func detachedRead(_ handle: FileHandle) -> @Sendable () -> Data {
-        let box = DataBox()
-        let done = DispatchSemaphore(value: 0)
-        Thread.detachNewThread {
-            box.set(handle.readDataToEndOfFile())
-            done.signal()
+        let environment = ProcessInfo.processInfo.environment.merging(env) { $1 }.map { "\($0.key)=\($0.value)" }
+        do {
+            let run = try ChildProcess.run(args, environment: environment, timeout: 1200)
+            return (run.status ?? -1, run.stdout, run.stderr)
+        } catch {
+            return (-1, "", "cannot start \(args.first ?? ""): \(error)")
         }
-        return { done.wait(); return box.get() }
     }
-}
-
-/// Data handed from a reader thread.
-final class DataBox: Sendable {
-    private let data = Mutex(Data())
-    func set(_ d: Data) { data.withLock { $0 = d } }
-    func get() -> Data { data.withLock { $0 } }
 }

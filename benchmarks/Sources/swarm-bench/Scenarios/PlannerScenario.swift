@@ -1,5 +1,6 @@
 import Planner
 import RedisKit
+import SwarmSupport
 
 /// 5. Planner: parse and check a 100,000-task layered plan (YAML and JSON), no Redis involved.
 struct PlannerScenario: Scenario {

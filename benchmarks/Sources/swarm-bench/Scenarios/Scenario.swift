@@ -1,5 +1,6 @@
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// One benchmark scenario: runs against the shared private Redis and returns its figures.
 protocol Scenario: Sendable {

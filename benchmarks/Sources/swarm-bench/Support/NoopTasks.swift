@@ -2,6 +2,7 @@ import Foundation
 import Planner
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Builders of benchmark task records and a completion wait.
 enum NoopTasks {
@@ -9,7 +10,7 @@ enum NoopTasks {
     /// records cost string concatenation, not JSON encoding.
     private struct Template {
         let parts: [String]
-        init(type: String, executor: Executor, budget: Int) {
+        init(type: String, executor: ExecutorSpec, budget: Int) {
             let spec = TaskSpec(id: "@@ID@@", feature: "@@FEATURE@@", type: type, title: "", executor: executor, budget: budget)
             let json = String(decoding: spec.encodedJSON(), as: UTF8.self)
             parts = json.components(separatedBy: "@@")

@@ -1,6 +1,7 @@
 import Foundation
 import RedisKit
 import Scheduler
+import SwarmSupport
 
 /// Real worker processes (`orchestrator worker`) spawned and reaped by the harness.
 final class WorkerFleet {
@@ -36,18 +37,18 @@ final class WorkerFleet {
             let args = [context.orchestrator, "worker", "--id", id, "--namespace", namespace,
                         "--redis", "unix://" + context.server.socketPath, "--config", context.workerConfig]
             let log = context.server.configuration.directory + "/workers.log"
-            var actions = posix_spawn_file_actions_t()
-            posix_spawn_file_actions_init(&actions)
-            defer { posix_spawn_file_actions_destroy(&actions) }
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            posix_spawn_file_actions_addopen(&actions, 2, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) } + [nil]
-            defer { for p in cargs { free(p) } }
-            var pid: pid_t = 0
+            let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+            let logFD = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            defer { for fd in [devNull, logFD] where fd >= 0 { close(fd) } }
+            var options = ForkExec.Options(path: context.orchestrator, argv: args, environment: ChildProcess.currentEnvironment())
+            options.stdio = (devNull, logFD, logFD)
+            options.newProcessGroup = false
+            options.parentDeathSignal = 0
             let t = Monotonic.now()
-            let rc = posix_spawn(&pid, context.orchestrator, &actions, nil, &cargs, environ)
-            guard rc == 0 else { throw BenchError.setup("cannot spawn \(context.orchestrator): \(String(cString: strerror(rc)))") }
+            let pid: pid_t
+            do { pid = try ForkExec.spawn(options) } catch {
+                throw BenchError.setup("cannot spawn \(context.orchestrator): \(error)")
+            }
             let w = Worker(id: id, pid: pid, spawnedAt: t)
             workers.append(w)
             made.append(w)

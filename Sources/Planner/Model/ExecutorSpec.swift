@@ -1,8 +1,10 @@
-/// What a task runs.
+/// What a task runs, as the plan says it: an agent by name, a script, a no-op or a sleep. It
+/// travels in the signed spec; a worker resolves it (``ResolvedExecutor`` in WorkerAgent) and a
+/// ``TaskExecutor`` runs it.
 ///
 /// JSON form (stable; workers decode it): `{"kind":"agent","agent":"claude","prompt":"..."}`,
 /// `{"kind":"script","command":"make test"}`, `{"kind":"noop"}`, `{"kind":"sleep","seconds":1.5}`.
-public enum Executor: Sendable, Equatable, Codable {
+public enum ExecutorSpec: Sendable, Equatable, Codable {
     /// A coding agent from `agents` in the config, given `prompt` as one argument.
     case agent(name: String, prompt: String)
     /// A shell command, run with `/bin/sh -c` in the task's working directory.

@@ -1,14 +1,6 @@
-import Foundation
-
-/// Monotonic seconds, for deadlines and backoff (immune to wall-clock changes).
-public enum Monotonic {
-    /// Seconds since an arbitrary fixed point.
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-}
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Capped exponential backoff with optional jitter: `base × 2^(attempt-1)`, at most `max`.
 public struct Backoff: Sendable, Equatable {

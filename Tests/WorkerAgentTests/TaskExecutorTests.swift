@@ -3,8 +3,8 @@ import Planner
 import XCTest
 @testable import WorkerAgent
 
-final class ExecutorTests: XCTestCase {
-    let executor = Executor(runner: ProcessRunner(redactor: Redactor.defaults()))
+final class TaskExecutorTests: XCTestCase {
+    let executor = TaskExecutor(runner: ProcessRunner(redactor: Redactor.defaults()))
 
     func testScriptRunsThroughTheShellInItsDirectory() throws {
         let dir = try makeTemporaryDirectory(self)
@@ -118,7 +118,7 @@ final class ExecutorTests: XCTestCase {
     func testSecretEnvironmentValueNeverReachesTheResultOrTheStream() throws {
         let env = testEnvironment.merging(["OPENAI_API_KEY": "not-a-pattern-but-secret-9f8e7d"]) { $1 }
         let redactor = try Redactor(secretValues: Redactor.secretValues(from: env))
-        let executor = Executor(runner: ProcessRunner(redactor: redactor))
+        let executor = TaskExecutor(runner: ProcessRunner(redactor: redactor))
         var streamed: [UInt8] = []
         // Printed in pieces with pauses, so the value arrives split across reads.
         let command = #"v="$OPENAI_API_KEY"; printf '%s' "${v%%-but*}"; sleep 0.05; printf '%s\n' "-but${v#*-but}"; echo "$v" >&2"#

@@ -3,9 +3,14 @@ import Glibc
 #endif
 import CProcessControl
 
-/// Starts processes with fork + exec (a small C function), for what `posix_spawn` cannot do:
-/// a parent-death signal set in the child before it runs a single instruction of the program,
-/// and a gate that holds the child until the parent has recorded its pid.
+/// The one way Swarm starts a process: fork + exec (a small C function), for what
+/// `posix_spawn` cannot do — a parent-death signal set in the child before it runs a single
+/// instruction of the program, and a gate that holds the child until the parent has recorded
+/// its pid.
+///
+/// The child inherits only stdin, stdout and stderr: every other descriptor of the parent
+/// (Redis connections, lock files, pipes of other children) is closed at exec, whether or
+/// not it was opened close-on-exec.
 ///
 /// The parent-death signal fires when the *thread* that forked exits, so call this from a thread
 /// that outlives the child (the worker's loop thread, `up`'s main thread).
@@ -44,14 +49,12 @@ public enum ForkExec {
     public static func spawn(_ options: Options, beforeExec: (pid_t) -> Void = { _ in }) throws(ForkExecError) -> pid_t {
         let status: (read: Int32, write: Int32)
         let gate: (read: Int32, write: Int32)
+        status = try makePipe(flags: O_CLOEXEC)
         do {
-            status = try LinuxCalls.makePipe(flags: O_CLOEXEC)
-        } catch { throw ForkExecError(code: errnoOf(error)) }
-        do {
-            gate = try LinuxCalls.makePipe(flags: O_CLOEXEC)
+            gate = try makePipe(flags: O_CLOEXEC)
         } catch {
             close(status.read); close(status.write)
-            throw ForkExecError(code: errnoOf(error))
+            throw error
         }
         let argv = CStringArray(options.argv)
         let envp = CStringArray(options.environment)
@@ -97,17 +100,42 @@ public enum ForkExec {
     /// re-parented here (not to init), so their process group stays ours to kill and reap.
     @discardableResult
     public static func becomeChildSubreaper() -> Bool { swarm_set_child_subreaper() == 0 }
-
-    private static func errnoOf(_ error: ProcessRunnerError) -> Int32 {
-        if case let .pipeFailed(code) = error { return code }
-        return EIO
-    }
 }
 
-/// A failed fork or exec, with its errno.
+/// A failed pipe, fork or exec, with its errno.
 public struct ForkExecError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The errno.
     public var code: Int32
+    /// Wraps an errno.
+    public init(code: Int32) { self.code = code }
     /// The C library's text for it.
     public var description: String { String(cString: strerror(code)) }
+}
+
+/// A pipe whose both ends carry `flags` (`O_CLOEXEC`, `O_NONBLOCK`), created atomically with
+/// `pipe2`; returns `(read, write)`.
+public func makePipe(flags: Int32) throws(ForkExecError) -> (read: Int32, write: Int32) {
+    var fds: [Int32] = [0, 0]
+    guard swarm_pipe2(&fds, flags) == 0 else { throw ForkExecError(code: errno) }
+    return (fds[0], fds[1])
+}
+
+/// A NULL-terminated `char *[]` that frees its strings when released.
+public final class CStringArray {
+    /// The array, for a C call; valid while this object lives.
+    public let pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>
+    private let count: Int
+
+    /// Copies `strings` into C memory.
+    public init(_ strings: [String]) {
+        count = strings.count
+        pointers = .allocate(capacity: strings.count + 1)
+        for (index, string) in strings.enumerated() { pointers[index] = strdup(string) }
+        pointers[strings.count] = nil
+    }
+
+    deinit {
+        for index in 0..<count { free(pointers[index]) }
+        pointers.deallocate()
+    }
 }

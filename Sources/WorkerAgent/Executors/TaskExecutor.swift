@@ -1,12 +1,12 @@
 import Foundation
 import Planner
 
-/// Runs an ``ExecutorKind`` with a ``ProcessRunner``.
-public struct Executor: Sendable {
+/// Runs a ``ResolvedExecutor`` with a ``ProcessRunner``.
+public struct TaskExecutor: Sendable {
     /// The runner (and through it, the redactor) every process goes through.
     public var runner: ProcessRunner
 
-    /// Creates an executor.
+    /// Creates a task executor.
     public init(runner: ProcessRunner) {
         self.runner = runner
     }
@@ -19,7 +19,7 @@ public struct Executor: Sendable {
     /// - Throws: ``ExecutorError`` when the task cannot be started; once started, every
     ///   outcome is an ``ExecutionResult``.
     public func execute(
-        _ kind: ExecutorKind,
+        _ kind: ResolvedExecutor,
         context: ExecutionContext,
         cancellation: CancellationToken? = nil,
         onOutput: (([UInt8]) -> Void)? = nil

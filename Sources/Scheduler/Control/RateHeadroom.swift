@@ -1,0 +1,55 @@
+import RedisKit
+
+/// `rate_headroom` (read-only, `no-writes`): for every task type with a rate limit or a
+/// `max_concurrent` in the namespace's settings, how many starts the rate limit allows right
+/// now — the same GCRA state and settings `rate_check` admits by, read at Redis's clock, so
+/// `status` shows what dispatch will do rather than a second copy of the maths.
+///
+/// KEYS[1] events · no ARGV → one entry per type, sorted by type, each a flat list of names and
+/// values: `type`, `per_second`, `burst`, `available` (-1: no rate limit), `running`,
+/// `max_concurrent`.
+enum RateHeadroomFunction {
+    static let source = #"""
+redis.register_function{function_name = 'rate_headroom', flags = {'no-writes'}, callback = function(keys, args)
+  begin(keys)
+  local seen, types = {}, {}
+  for name, _ in pairs(C) do
+    local kind, ttype = string.match(name, '^(%a+):(.+)$')
+    if (kind == 'rate' or kind == 'max') and ttype ~= '*' and not seen[ttype] then
+      seen[ttype] = true
+      types[#types + 1] = ttype
+    end
+  end
+  table.sort(types)
+  local out = {}
+  for _, ttype in ipairs(types) do
+    local rate = cnum('rate:' .. ttype, cnum('rate:*', 0))
+    local burst = cnum('burst:' .. ttype, cnum('burst:*', 1))
+    if burst < 1 then burst = 1 end
+    local available = -1
+    if rate > 0 then
+      local period = 1000 / rate
+      local tat = tonumber(redis.call('GET', K('rate:' .. ttype))) or NOW
+      if tat < NOW then tat = NOW end
+      available = math.max(0, math.min(burst, math.floor((NOW - tat) / period) + burst))
+    end
+    out[#out + 1] = {'type', ttype, 'per_second', tostring(rate), 'burst', I(burst), 'available', I(available),
+                     'running', I(int(redis.call('GET', K('running:' .. ttype))) or 0),
+                     'max_concurrent', I(cnum('max:' .. ttype, 0))}
+  end
+  return out
+end}
+"""#
+}
+
+extension SchedulerClient {
+    /// Rate-limit headroom and concurrency of every limited task type, sorted by type.
+    public func rateHeadroom() throws(SchedulerError) -> [StatusSnapshot.Rate] {
+        (try call("rate_headroom", []).array ?? []).map { entry in
+            let f = entry.fieldMap.compactMapValues(\.string)
+            return StatusSnapshot.Rate(type: f["type"] ?? "", perSecond: Double(f["per_second"] ?? "") ?? 0,
+                                       available: Int(f["available"] ?? "") ?? -1, running: Int(f["running"] ?? "") ?? 0,
+                                       maxConcurrent: Int(f["max_concurrent"] ?? "") ?? 0)
+        }
+    }
+}
