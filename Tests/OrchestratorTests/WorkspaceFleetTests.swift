@@ -100,7 +100,8 @@ final class WorkspaceFleetTests: XCTestCase {
         }
         func config(_ host: String, trusted: String = "") -> String {
             let d = hostDirs[host]!
-            return fastTestConfig(dir: d, redis: ["namespace: \(ws.namespace)"]) + "  workspace_root: \(d)/workspaces\n"
+            // h1 names its workspace root in config, h2 on its command line (--workspace-root).
+            return fastTestConfig(dir: d, redis: ["namespace: \(ws.namespace)"]) + (host == "h1" ? "  workspace_root: \(d)/workspaces\n" : "")
                 + (trusted.isEmpty ? "" : "security:\n  trusted_keys: [\"\(trusted)\"]\n")
         }
         let configA = hostDirs["h1"]! + "/config.yaml"
@@ -115,7 +116,8 @@ final class WorkspaceFleetTests: XCTestCase {
         let keyText = try String(contentsOfFile: publicKey, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let configB = hostDirs["h2"]! + "/config.yaml"
         try config("h2", trusted: keyText).write(toFile: configB, atomically: true, encoding: .utf8)
-        let h2 = try CLIProcess(["worker", "--id", "w-h2", "--host", "h2", "--config", configB], env: ws.env, cwd: hostDirs["h2"])
+        let h2 = try CLIProcess(["worker", "--id", "w-h2", "--host", "h2", "--workspace-root", "workspaces", "--config", configB],
+                                env: ws.env, cwd: hostDirs["h2"])
         defer { kill(h2.process.processIdentifier, SIGKILL) }
 
         let plan = try ws.write("p.yaml", """

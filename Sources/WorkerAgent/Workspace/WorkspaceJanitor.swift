@@ -12,6 +12,7 @@ public final class WorkspaceJanitor: Sendable {
     private let stopped = Mutex(false)
     private let started = Mutex(false)
     private let done = DispatchSemaphore(value: 0)
+    private let wake = DispatchSemaphore(value: 0)
 
     /// A janitor for `workspaces`.
     public init(workspaces: Workspaces, interval: Double = 15) {
@@ -27,11 +28,8 @@ public final class WorkspaceJanitor: Sendable {
             while !stopped.withLock({ $0 }) {
                 // Nothing to sweep on a host that never ran a repository task.
                 if FileManager.default.fileExists(atPath: workspaces.worktreesDirectory) { workspaces.sweep() }
-                var slept = 0.0
-                while slept < interval && !stopped.withLock({ $0 }) {
-                    Thread.sleep(forTimeInterval: 0.1)
-                    slept += 0.1
-                }
+                // Sleeps without polling; `stop()` wakes it.
+                _ = wake.wait(timeout: .now() + interval)
             }
         }
         thread.name = "swarm-workspaces"
@@ -41,6 +39,7 @@ public final class WorkspaceJanitor: Sendable {
     /// Stops and waits for the sweep in progress (if any) to end.
     public func stop() {
         let wasRunning = stopped.withLock { s -> Bool in defer { s = true }; return !s }
+        wake.signal()
         if wasRunning && started.withLock({ $0 }) { done.wait() }
     }
 }
