@@ -34,8 +34,12 @@ public struct WorkerConfig: Sendable, Equatable {
     public var rlimitCPUSeconds: Int = 0
     /// Capabilities this worker offers (matched against a task's `requires`).
     public var capabilities: [String] = []
-    /// Directory holding per-task workspaces.
+    /// Directory holding the repository mirrors and per-attempt worktrees of this host;
+    /// relative paths are resolved against the worker's working directory.
     public var workspaceRoot: String = ".swarm/workspaces"
+    /// Most worktrees kept on this host; past it, worktrees of merged tasks are removed, oldest
+    /// first (worktrees kept for a person are never removed automatically).
+    public var maxWorkspaces: Int = 100
 
     /// The defaults.
     public init() {}
@@ -44,7 +48,7 @@ public struct WorkerConfig: Sendable, Equatable {
 extension WorkerConfig {
     static let keys = ["heartbeat_interval", "idle_timeout", "max_cpu_percent", "max_memory_percent",
                        "load_weights", "kill_grace", "max_output_bytes", "rlimit_memory_mb",
-                       "rlimit_cpu_seconds", "capabilities", "workspace_root"]
+                       "rlimit_cpu_seconds", "capabilities", "workspace_root", "max_workspaces"]
 
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
@@ -63,6 +67,7 @@ extension WorkerConfig {
             case "rlimit_cpu_seconds": rlimitCPUSeconds = reader.int(value, path: key, in: 0...Int.max) ?? rlimitCPUSeconds
             case "capabilities": capabilities = reader.strings(value, path: key) ?? capabilities
             case "workspace_root": workspaceRoot = reader.requiredString(value, path: key) ?? workspaceRoot
+            case "max_workspaces": maxWorkspaces = reader.int(value, path: key, in: 1...1_000_000) ?? maxWorkspaces
             default: break
             }
         }

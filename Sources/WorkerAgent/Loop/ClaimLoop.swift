@@ -18,14 +18,17 @@ final class ClaimLoop: Sendable {
     private let connection: WorkerConnection
     private let state: WorkerState
     private let reporter: Reporter
+    private let workspaces: Workspaces
     private let logger: Logger
     private let stopFlag = Mutex(false)
     private let exit = Mutex<WorkerExit?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
     /// A claim loop for the worker `settings.id`; `start()` starts it.
-    init(settings: WorkerSettings, connection: WorkerConnection, state: WorkerState, reporter: Reporter, logger: Logger) {
+    init(settings: WorkerSettings, connection: WorkerConnection, state: WorkerState, reporter: Reporter,
+         workspaces: Workspaces? = nil, logger: Logger) {
         self.settings = settings
+        self.workspaces = workspaces ?? Workspaces(settings: settings)
         self.connection = connection
         self.state = state
         self.reporter = reporter
@@ -117,7 +120,7 @@ final class ClaimLoop: Sendable {
     private func execute(_ task: StartedTask, client: SchedulerClient, nextRoutes: [String]) -> StartedTask? {
         let cancel = try? CancellationToken()
         state.withLock { $0.task = task; $0.cancel = cancel }
-        let outcome = TaskRun(settings: settings).run(task, cancellation: cancel)
+        let outcome = TaskRun(settings: settings, workspaces: workspaces).run(task, cancellation: cancel)
         state.withLock { $0.cancel = nil }
         defer { state.withLock { if $0.task?.gid == task.gid { $0.task = nil } } }
         if case let .abandoned(why) = outcome {
