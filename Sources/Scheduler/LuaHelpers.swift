@@ -252,8 +252,6 @@ end
 local TASK_FIELDS = {'state', 'type', 'feature', 'route', 'artifacts', 'budget', 'priority',
                      'attempt', 'token', 'worker', 'retries', 'failures', 'lost', 'deps', 'defer', 'blimit',
                      'deadline'}
-local STATES = {blocked = true, ready = true, dispatched = true, running = true, retrying = true, needs_human = true,
-                succeeded = true, failed = true, upstream_failed = true, cancelled = true, merging = true}
 -- Fields that must hold integers (written at submit, kept by every transition).
 local INT_FIELDS = {'budget', 'priority', 'attempt', 'retries', 'failures', 'lost'}
 
@@ -313,16 +311,16 @@ local function quarantine(gid, reason)
       redis.call('ZREM', K('locks'), owners[i])
     end
   end
-  if (from == 'dispatched' or from == 'running') and ttype ~= '' then
+  if (from == S.DISPATCHED or from == S.RUNNING) and ttype ~= '' then
     incr(K('running:' .. ttype), -1)
     local est = int(raw[4])
     if est and est > 0 and feature ~= '' then hincr(K('budget:' .. feature), 'reserved', -est) end
   end
-  redis.call('HSET', tkey, 'state', 'needs_human', 'reason', reason, 'updated', I(NOW))
+  redis.call('HSET', tkey, 'state', S.NEEDS_HUMAN, 'reason', reason, 'updated', I(NOW))
   if STATES[from] then STATS[from] = (STATS[from] or 0) - 1 else from = '' end
-  STATS['needs_human'] = (STATS['needs_human'] or 0) + 1
+  STATS[S.NEEDS_HUMAN] = (STATS[S.NEEDS_HUMAN] or 0) + 1
   redis.call('ZADD', K('human'), NOW, gid)
-  emit('needs_human', gid, feature, {'state', 'needs_human', 'from', from, 'reason', reason, 'quarantined', '1'})
+  emit(S.NEEDS_HUMAN, gid, feature, {'state', S.NEEDS_HUMAN, 'from', from, 'reason', reason, 'quarantined', '1'})
 end
 
 local function why(e)

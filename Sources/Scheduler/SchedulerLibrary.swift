@@ -8,6 +8,7 @@ import RedisKit
 public enum SchedulerLibrary {
     /// The library, versioned by the hash of its source.
     public static let library = FunctionLibrary(name: "swarm", body: [
+        TaskState.luaSource,
         LuaHelpers.source,
         SettleHelpers.source,
         DispatchTransition.source,

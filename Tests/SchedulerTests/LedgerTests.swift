@@ -22,10 +22,10 @@ final class LedgerTests: XCTestCase {
         // Replaying the same events (a crash before XACK) adds nothing.
         XCTAssertEqual(try ledger.record(events), 0)
         XCTAssertEqual(try ledger.eventCount(), events.count)
-        let human = try ledger.tasks(state: "needs_human")
+        let human = try ledger.tasks(state: .needsHuman)
         XCTAssertEqual(human.map(\.gid), ["f/a"])
         XCTAssertEqual(human.first?.reason, "acceptance failed")
-        XCTAssertEqual(try ledger.tasks(state: "blocked").map(\.gid), ["f/b"])
+        XCTAssertEqual(try ledger.tasks(state: .blocked).map(\.gid), ["f/b"])
         XCTAssertEqual(try ledger.history(of: "f/a").map(\.type), ["ready", "dispatched", "running", "needs_human"])
         // A second ledger file built from a fresh group replays to the same projection.
         let reopened = try Ledger(path: path)

@@ -113,10 +113,10 @@ public final class Ledger {
     }
 
     /// Tasks, optionally only those in `state`, newest first.
-    public func tasks(state: String? = nil, feature: String? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerTask] {
+    public func tasks(state: TaskState? = nil, feature: String? = nil, limit: Int = 1000) throws(LedgerError) -> [LedgerTask] {
         var sql = "SELECT gid, feature, state, attempt, worker, reason, usage, updated FROM tasks WHERE 1=1"
         var params: [SQLiteDatabase.Value] = []
-        if let state { sql += " AND state = ?"; params.append(.text(state)) }
+        if let state { sql += " AND state = ?"; params.append(.text(state.rawValue)) }
         if let feature { sql += " AND feature = ?"; params.append(.text(feature)) }
         sql += " ORDER BY updated DESC, gid LIMIT ?"
         params.append(.int(limit))

@@ -7,24 +7,23 @@ import RedisKit
 /// KEYS[1] events · ARGV kind (`task`|`feature`), id, reason → number of tasks cancelled.
 enum CancelTransition {
     static let source = #"""
-local FINAL = {succeeded = true, failed = true, cancelled = true}
-
 local function cancel_task(gid, reason)
   local ok, t = guarded(gid, load_task, gid)
   if not ok then
     -- Quarantined just now (or again): cancel what is left of it.
-    t = {gid = gid, feature = task_field(gid, 'feature'), state = 'needs_human', route = 'any', attempt = ''}
+    t = {gid = gid, feature = task_field(gid, 'feature'), state = S.NEEDS_HUMAN, route = 'any', attempt = ''}
   end
   if not t or FINAL[t.state] then return 0 end
-  if t.state == 'dispatched' or t.state == 'running' then
+  if t.state == S.DISPATCHED or t.state == S.RUNNING then
     release(gid, t, 0)
     redis.call('LREM', K('q:' .. t.route), 0, t.attempt .. ':' .. gid)
   end
-  if t.state == 'merging' then merge_cancelled(gid, t) end
+  if t.state == S.MERGING then merge_cancelled(gid, t) end
   dequeue_ready(gid, t.route)
   redis.call('ZREM', K('delayed'), gid)
   redis.call('ZREM', K('human'), gid)
-  transition(gid, t.feature, t.state, 'cancelled', {'reason', reason}, {'reason', reason})
+  -- moves from: S.BLOCKED, S.READY, S.DISPATCHED, S.RUNNING, S.MERGING, S.RETRYING, S.NEEDS_HUMAN, S.UPSTREAM_FAILED
+  transition(gid, t.feature, t.state, S.CANCELLED, {'reason', reason}, {'reason', reason})
   cascade(gid, gid)
   return 1
 end

@@ -30,19 +30,19 @@ register('complete', function(keys, args)
     local b = redis.call('HMGET', K('budget:' .. t.feature), 'limit', 'used')
     limit, used = int(b[1]) or 0, int(b[2]) or 0
   end
-  local state = 'succeeded'
+  local state = S.SUCCEEDED
   if limit > 0 and used > limit then
-    state = 'needs_human'
+    state = S.NEEDS_HUMAN
     local reason = 'budget exhausted: feature used ' .. I(used) .. ' of ' .. I(limit) .. ' tokens'
     table.insert(settled, 'reason')
     table.insert(settled, reason)
-    transition(gid, t.feature, 'running', 'needs_human', settled, {'reason', reason, 'usage', usage, 'worker', worker})
+    transition(gid, t.feature, S.RUNNING, S.NEEDS_HUMAN, settled, {'reason', reason, 'usage', usage, 'worker', worker})
     redis.call('ZADD', K('human'), NOW, gid)
   elseif args[7] and args[7] ~= '' then
-    state = 'merging' -- a repository task: its branch waits on the merge queue (Merge.swift)
+    state = S.MERGING -- a repository task: its branch waits on the merge queue (Merge.swift)
     queue_merge(gid, t, worker, settled, usage, args[7], args[8] or '')
   else
-    transition(gid, t.feature, 'running', 'succeeded', settled, {'usage', usage, 'worker', worker, 'attempt', t.attempt})
+    transition(gid, t.feature, S.RUNNING, S.SUCCEEDED, settled, {'usage', usage, 'worker', worker, 'attempt', t.attempt})
     on_success(gid, t)
   end
   dispatch_pass(cnum('inline_dispatch', 8), cnum('inline_scan', 64))

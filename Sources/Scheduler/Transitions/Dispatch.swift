@@ -26,7 +26,7 @@ end
 -- before writing anything (see `guarded`).
 local function try_admit(gid, ctx)
   local t = load_task(gid)
-  if not t or t.state ~= 'ready' then
+  if not t or t.state ~= S.READY then
     if t then dequeue_ready(gid, t.route) else redis.call('ZREM', K('ready:' .. ctx.route), gid) end
     return 'gone', 0
   end
@@ -86,7 +86,7 @@ local function try_admit(gid, ctx)
     ctx.full[t.route] = true  -- known full now: no need to load another candidate to find out
   end
   redis.call('ZADD', K('leases'), NOW + ctx.lease, gid)
-  transition(gid, t.feature, 'ready', 'dispatched',
+  transition(gid, t.feature, S.READY, S.DISPATCHED,
              {'attempt', attempt, 'defer', '', 'dispatched_at', NOW, 'worker', '', 'token', ''},
              {'attempt', attempt, 'route', t.route})
   return 'admitted', 0

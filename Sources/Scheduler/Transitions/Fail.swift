@@ -23,20 +23,20 @@ register('fail', function(keys, args)
   redis.call('HSET', K('task:' .. gid), 'usage', usage, 'error', reason, 'output', args[8] or '', 'finished', NOW)
   local state, delay = '', 0
   if kind == 'human' then
-    state = 'needs_human'
-    transition(gid, t.feature, 'running', 'needs_human', {'reason', reason}, {'reason', reason, 'worker', worker})
+    state = S.NEEDS_HUMAN
+    transition(gid, t.feature, S.RUNNING, S.NEEDS_HUMAN, {'reason', reason}, {'reason', reason, 'worker', worker})
     redis.call('ZADD', K('human'), NOW, gid)
   else
     local failures = hincr(K('task:' .. gid), 'failures', 1)
     if failures <= (int(t.retries) or 0) then
-      state = 'retrying'
+      state = S.RETRYING
       delay = math.min(cnum('retry_base', 1000) * 2 ^ (failures - 1), cnum('retry_max', 60000))
       delay = math.floor(delay * (1 + cnum('retry_jitter', 0.2) * (2 * unit - 1)))
       redis.call('ZADD', K('delayed'), NOW + delay, gid)
-      transition(gid, t.feature, 'running', 'retrying', {'reason', reason},
+      transition(gid, t.feature, S.RUNNING, S.RETRYING, {'reason', reason},
                  {'reason', reason, 'retry_in_ms', delay, 'failures', failures, 'worker', worker})
     else
-      state = 'failed'
+      state = S.FAILED
       dead_letter(gid, t, reason)
     end
   end

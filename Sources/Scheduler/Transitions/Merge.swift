@@ -36,7 +36,7 @@ end
 local function queue_merge(gid, t, worker, settled, usage, branch, commit)
   take_locks(gid, split(t.artifacts, '\n'))
   for _, v in ipairs({'branch', branch, 'commit', commit}) do settled[#settled + 1] = v end
-  transition(gid, t.feature, 'running', 'merging', settled,
+  transition(gid, t.feature, S.RUNNING, S.MERGING, settled,
              {'usage', usage, 'worker', worker, 'attempt', t.attempt, 'branch', branch, 'commit', commit})
   local n = redis.call('RPUSH', K('merge_queue:' .. t.feature), gid)
   redis.call('ZADD', K('merge_features'), NOW, t.feature)
@@ -63,7 +63,7 @@ local function merge_fenced(gid, token, action, worker)
   local t = load_task(gid, {'branch', 'commit'})
   if not t then return nil, 'no such task' end
   local head = redis.call('LINDEX', K('merge_queue:' .. t.feature), 0)
-  if redis.call('GET', K('merge_lock:' .. t.feature)) ~= token or t.state ~= 'merging' or head ~= gid then
+  if redis.call('GET', K('merge_lock:' .. t.feature)) ~= token or t.state ~= S.MERGING or head ~= gid then
     emit('stale_refused', gid, t.feature, {'worker', worker, 'action', action, 'current_state', t.state})
     return nil, 'stale: the merge lock or the queue moved on (task is ' .. t.state .. ')'
   end
@@ -110,7 +110,7 @@ register('merge_next', function(keys, args)
       return {0, 'empty'}
     end
     local good, t = guarded(gid, load_task, gid, {'spec', 'sig', 'branch', 'commit'})
-    if good and t and t.state == 'merging' then
+    if good and t and t.state == S.MERGING then
       redis.call('ZADD', K('merge_features'), NOW, feature)
       emit('merge_started', gid, feature, {'worker', worker, 'branch', t.branch, 'commit', t.commit})
       return {1, gid, t.attempt, t.spec, t.sig, t.feature, t.branch, t.commit}
@@ -125,7 +125,7 @@ register('merged', function(keys, args)
   if not ok or not t then return {0, why or 'quarantined'} end
   merge_settled(gid, t)
   emit('merged', gid, t.feature, {'commit', commit, 'branch', t.branch, 'how', how, 'worker', worker})
-  transition(gid, t.feature, 'merging', 'succeeded', {'merged_commit', commit},
+  transition(gid, t.feature, S.MERGING, S.SUCCEEDED, {'merged_commit', commit},
              {'merged_commit', commit, 'worker', worker, 'attempt', t.attempt})
   on_success(gid, t)
   dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
@@ -139,7 +139,7 @@ register('merge_conflict', function(keys, args)
   if not ok or not t then return {0, why or 'quarantined'} end
   merge_settled(gid, t)
   emit('merge_conflict', gid, t.feature, {'files', files, 'branch', t.branch, 'commit', t.commit, 'worker', worker})
-  transition(gid, t.feature, 'merging', 'needs_human', {'reason', reason, 'conflict_files', files},
+  transition(gid, t.feature, S.MERGING, S.NEEDS_HUMAN, {'reason', reason, 'conflict_files', files},
              {'reason', reason, 'files', files, 'branch', t.branch})
   redis.call('ZADD', K('human'), NOW, gid)
   dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
@@ -154,7 +154,7 @@ register('merge_stop', function(keys, args)
   merge_settled(gid, t)
   redis.call('HSET', K('feature:' .. t.feature), 'merges_stopped', reason, 'merges_stopped_by', gid)
   emit('merges_stopped', gid, t.feature, {'reason', reason, 'merged_commit', commit, 'worker', worker})
-  transition(gid, t.feature, 'merging', 'needs_human', {'reason', reason, 'merged_commit', commit},
+  transition(gid, t.feature, S.MERGING, S.NEEDS_HUMAN, {'reason', reason, 'merged_commit', commit},
              {'reason', reason, 'merged_commit', commit})
   redis.call('ZADD', K('human'), NOW, gid)
   merge_unlock(t.feature, token)

@@ -16,10 +16,10 @@ register('reject_spec', function(keys, args)
   release(gid, t, 0, true)
   redis.call('HSET', K('task:' .. gid), 'usage', 0, 'error', reason, 'output', '', 'finished', NOW)
   emit('spec_rejected', gid, t.feature, {'reason', reason, 'worker', worker})
-  transition(gid, t.feature, 'running', 'needs_human', {'reason', reason}, {'reason', reason, 'worker', worker})
+  transition(gid, t.feature, S.RUNNING, S.NEEDS_HUMAN, {'reason', reason}, {'reason', reason, 'worker', worker})
   redis.call('ZADD', K('human'), NOW, gid)
   dispatch_pass(cnum('inline_dispatch', 8), cnum('inline_scan', 64))
-  return {1, 'needs_human'}
+  return {1, S.NEEDS_HUMAN}
 end)
 """#
 }

@@ -18,30 +18,32 @@ register('resolve', function(keys, args)
   if not t then
     return redis.error_reply('NOTASK no task ' .. gid .. ' in this namespace; list tasks with `orchestrator queue`')
   end
-  if t.state ~= 'needs_human' and t.state ~= 'failed' then
+  if t.state ~= S.NEEDS_HUMAN and t.state ~= S.FAILED then
     return redis.error_reply('BADSTATE task ' .. gid .. ' is ' .. t.state .. '; resolve acts on needs_human or failed tasks')
   end
   if action ~= 'done' and action ~= 'pending' and action ~= 'failed' then
     return redis.error_reply('BADACTION resolve takes done, pending or failed, not ' .. action)
   end
-  if action == 'failed' and t.state == 'failed' then return 'failed' end
+  if action == 'failed' and t.state == S.FAILED then return S.FAILED end
   redis.call('ZREM', K('human'), gid)
   redis.call('LREM', K('dead'), 0, gid)
   merge_resolved(gid, t.feature)
   local reason = 'resolved ' .. action .. (notes ~= '' and (': ' .. notes) or '')
   local new
   if action == 'done' then
-    new = 'succeeded'
-    transition(gid, t.feature, t.state, 'succeeded', {'notes', notes}, {'reason', reason})
+    new = S.SUCCEEDED
+    -- moves from: S.NEEDS_HUMAN, S.FAILED
+    transition(gid, t.feature, t.state, S.SUCCEEDED, {'notes', notes}, {'reason', reason})
     on_success(gid, t)
     revive(gid)
   elseif action == 'pending' then
-    new = 'ready'
-    transition(gid, t.feature, t.state, 'ready', {'notes', notes, 'failures', 0, 'lost', 0}, {'reason', reason})
+    new = S.READY
+    -- moves from: S.NEEDS_HUMAN, S.FAILED
+    transition(gid, t.feature, t.state, S.READY, {'notes', notes, 'failures', 0, 'lost', 0}, {'reason', reason})
     enqueue_ready(gid, t.route, t.priority, t.deadline)
     revive(gid)
   else
-    new = 'failed'
+    new = S.FAILED
     dead_letter(gid, t, reason)
   end
   dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))

@@ -8,8 +8,8 @@ local function unblock(d)
   local left = incr(K('deps:' .. d), -1)
   if left <= 0 then
     local t = load_task(d)
-    if t and t.state == 'blocked' then
-      transition(d, t.feature, 'blocked', 'ready', nil, nil)
+    if t and t.state == S.BLOCKED then
+      transition(d, t.feature, S.BLOCKED, S.READY, nil, nil)
       enqueue_ready(d, t.route, t.priority, t.deadline)
     end
   end
@@ -34,9 +34,10 @@ local function cascade(gid, cause)
     for _, d in ipairs(members(K('dependents:' .. cur))) do
       guarded(d, function()
         local t = load_task(d)
-        if t and (t.state == 'blocked' or t.state == 'ready') then
+        if t and (t.state == S.BLOCKED or t.state == S.READY) then
           dequeue_ready(d, t.route)
-          transition(d, t.feature, t.state, 'upstream_failed', {'reason', 'dependency ' .. cause .. ' failed'},
+          -- moves from: S.BLOCKED, S.READY
+          transition(d, t.feature, t.state, S.UPSTREAM_FAILED, {'reason', 'dependency ' .. cause .. ' failed'},
                      {'reason', 'dependency ' .. cause .. ' failed'})
           stack[#stack + 1] = d
         end
@@ -46,7 +47,8 @@ local function cascade(gid, cause)
 end
 
 local function dead_letter(gid, t, reason)
-  transition(gid, t.feature, t.state, 'failed', {'reason', reason}, {'reason', reason, 'attempt', t.attempt})
+  -- moves from: S.DISPATCHED, S.RUNNING (a lost worker, a failed run), S.NEEDS_HUMAN (resolve failed)
+  transition(gid, t.feature, t.state, S.FAILED, {'reason', reason}, {'reason', reason, 'attempt', t.attempt})
   redis.call('LPUSH', K('dead'), gid)
   redis.pcall('HSET', K('feature:' .. t.feature), 'state', 'failing')
   cascade(gid, gid)
@@ -61,21 +63,21 @@ local function revive(gid)
     for _, d in ipairs(members(K('dependents:' .. cur))) do
       guarded(d, function()
         local t = load_task(d)
-        if not t or t.state ~= 'upstream_failed' then return end
+        if not t or t.state ~= S.UPSTREAM_FAILED then return end
         local unmet, broken, seen = 0, false, {}
         for _, p in ipairs(split(t.deps, ',')) do
           local st = task_state(p)
-          if st ~= 'succeeded' and not seen[p] then unmet = unmet + 1 end
+          if st ~= S.SUCCEEDED and not seen[p] then unmet = unmet + 1 end
           seen[p] = true
-          if st == 'failed' or st == 'upstream_failed' or st == 'cancelled' then broken = true end
+          if st == S.FAILED or st == S.UPSTREAM_FAILED or st == S.CANCELLED then broken = true end
         end
         if not broken then
           redis.call('SET', K('deps:' .. d), I(unmet))
           if unmet == 0 then
-            transition(d, t.feature, 'upstream_failed', 'ready', {'reason', ''}, {'reason', 'revived'})
+            transition(d, t.feature, S.UPSTREAM_FAILED, S.READY, {'reason', ''}, {'reason', 'revived'})
             enqueue_ready(d, t.route, t.priority, t.deadline)
           else
-            transition(d, t.feature, 'upstream_failed', 'blocked', {'reason', ''}, {'reason', 'revived', 'waiting_for', unmet})
+            transition(d, t.feature, S.UPSTREAM_FAILED, S.BLOCKED, {'reason', ''}, {'reason', 'revived', 'waiting_for', unmet})
           end
           stack[#stack + 1] = d
         end
@@ -89,7 +91,7 @@ end
 local function fenced(gid, token, worker, action)
   local t = load_task(gid)
   if not t then return nil, 'no such task' end
-  if t.state ~= 'running' or t.token ~= token then
+  if t.state ~= S.RUNNING or t.token ~= token then
     emit('stale_refused', gid, t.feature, {'worker', worker, 'action', action, 'token', token,
          'current_token', t.token, 'current_state', t.state})
     return nil, 'stale: task is ' .. t.state .. ' with another token'

@@ -16,7 +16,7 @@ local function start_item(item, worker)
   local ok, t = guarded(gid, load_task, gid, {'spec', 'sig'})
   if not ok then return {0, 'quarantined: the task record is corrupt'} end
   if not t then return {0, 'no such task'} end
-  if t.state ~= 'dispatched' or t.attempt ~= attempt then
+  if t.state ~= S.DISPATCHED or t.attempt ~= attempt then
     return {0, 'task is ' .. t.state .. ' at attempt ' .. t.attempt}
   end
   -- The fencing token is the attempt number: it grows with every dispatch of the task, and an
@@ -24,7 +24,7 @@ local function start_item(item, worker)
   local token = tonumber(attempt)
   redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
   redis.call('HSET', K('worker:' .. worker), 'task', gid, 'state', 'working', 'task_started', NOW)
-  transition(gid, t.feature, 'dispatched', 'running',
+  transition(gid, t.feature, S.DISPATCHED, S.RUNNING,
              {'token', token, 'worker', worker, 'started_at', NOW},
              {'worker', worker, 'attempt', attempt})
   if t.spec == '' then t.spec = '{}' end

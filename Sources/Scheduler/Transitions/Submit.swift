@@ -149,13 +149,13 @@ register('submit_tasks', function(keys, args)
       for _, d in ipairs(split(deps, ',')) do
         local st = task_state(d)
         if seen[d] then
-          st = 'succeeded' -- a dependency listed twice counts once
+          st = S.SUCCEEDED -- a dependency listed twice counts once
         end
         seen[d] = true
-        if st ~= 'succeeded' then
+        if st ~= S.SUCCEEDED then
           unmet = unmet + 1
           redis.pcall('SADD', K('dependents:' .. d), gid)
-          if st == 'failed' or st == 'upstream_failed' or st == 'cancelled' then broken = d end
+          if st == S.FAILED or st == S.UPSTREAM_FAILED or st == S.CANCELLED then broken = d end
         end
       end
       redis.call('HSET', tkey, 'feature', fid, 'type', ttype, 'route', route, 'priority', priority,
@@ -166,12 +166,12 @@ register('submit_tasks', function(keys, args)
       if deadline ~= '' then redis.call('ZADD', K('deadlines'), deadline, gid) end
       add_route(route)
       if broken then
-        transition(gid, fid, '', 'upstream_failed', nil, {'reason', 'dependency ' .. broken .. ' failed'})
+        transition(gid, fid, '', S.UPSTREAM_FAILED, nil, {'reason', 'dependency ' .. broken .. ' failed'})
       elseif unmet == 0 then
-        transition(gid, fid, '', 'ready', nil, nil)
+        transition(gid, fid, '', S.READY, nil, nil)
         enqueue_ready(gid, route, priority, deadline)
       else
-        transition(gid, fid, '', 'blocked', nil, {'waiting_for', unmet})
+        transition(gid, fid, '', S.BLOCKED, nil, {'waiting_for', unmet})
       end
       created = created + 1
     end

@@ -11,12 +11,10 @@ import RedisKit
 /// (next_timer_ms = -1: no timer).
 enum TickTransition {
     static let source = #"""
-local FINISHED = {succeeded = true, failed = true, cancelled = true, upstream_failed = true}
-
 local function promote(gid)
   local t = load_task(gid)
-  if t and t.state == 'retrying' then
-    transition(gid, t.feature, 'retrying', 'ready', nil, {'reason', 'backoff over'})
+  if t and t.state == S.RETRYING then
+    transition(gid, t.feature, S.RETRYING, S.READY, nil, {'reason', 'backoff over'})
     enqueue_ready(gid, t.route, t.priority, t.deadline)
     return 1
   end
@@ -27,7 +25,7 @@ end
 -- `task_state`, not `state`: this is not a transition.)
 local function check_deadline(gid)
   local t = load_task(gid)
-  if t and not FINISHED[t.state] then
+  if t and not (FINAL[t.state] or t.state == S.UPSTREAM_FAILED) then
     emit('deadline_missed', gid, t.feature, {'deadline', t.deadline, 'task_state', t.state})
     return 1
   end

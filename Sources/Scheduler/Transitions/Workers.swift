@@ -29,12 +29,12 @@ local function lose(gid, reason)
     redis.call('ZREM', K('leases'), gid)
     return 'gone'
   end
-  if t.state == 'dispatched' then
+  if t.state == S.DISPATCHED then
     if redis.call('LPOS', K('q:' .. t.route), t.attempt .. ':' .. gid) then
       redis.call('ZADD', K('leases'), NOW + cnum('dispatch_lease', 10000), gid)
       return 'queued'
     end
-  elseif t.state ~= 'running' then
+  elseif t.state ~= S.RUNNING then
     redis.call('ZREM', K('leases'), gid)
     return 'stale'
   end
@@ -44,7 +44,8 @@ local function lose(gid, reason)
     dead_letter(gid, t, 'worker lost ' .. lost .. ' times (last: ' .. reason .. ')')
     return 'dead'
   end
-  transition(gid, t.feature, t.state, 'ready', {'token', '', 'worker', ''}, {'reason', reason, 'worker', t.worker})
+  -- moves from: S.DISPATCHED, S.RUNNING
+  transition(gid, t.feature, t.state, S.READY, {'token', '', 'worker', ''}, {'reason', reason, 'worker', t.worker})
   enqueue_ready(gid, t.route, t.priority, t.deadline)
   admit_front(gid)
   return 'requeued'
@@ -115,7 +116,7 @@ register('heartbeat', function(keys, args)
   touch_routes(worker, redis.call('HGET', wkey, 'routes'))
   if gid == nil or gid == '' then return 1 end
   local t = redis.pcall('HMGET', K('task:' .. gid), 'state', 'token')
-  if t.err or t[1] ~= 'running' or t[2] ~= token then return 0 end
+  if t.err or t[1] ~= S.RUNNING or t[2] ~= token then return 0 end
   redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
   -- A worker that rejoined while its lease held still runs the task: say so again, so its
   -- supervisor can requeue the task at once if it dies now.

@@ -74,12 +74,12 @@ struct DemoCommand: ParsableCommand {
             let batch = try orFail { try reader.follow(after: last, blockSeconds: 0.2) }
             for e in batch {
                 last = e.id
-                if ["dispatched", "running", "merging", "merged", "merge_conflict", "succeeded", "retrying", "failed", "needs_human",
-                    "upstream_failed", "deferred", "worker_registered", "feature_succeeded"].contains(e.type) {
+                if Self.shownStates.contains(e.type)
+                    || ["merged", "merge_conflict", "deferred", "worker_registered", "feature_succeeded"].contains(e.type) {
                     print(terminalSafe(Self.demoLine(e)))
                 }
                 if e.type == "feature_succeeded" { outcome = "succeeded" }
-                if ["failed", "needs_human", "upstream_failed"].contains(e.type) { outcome = e.type + " (" + e.task + ")" }
+                if [TaskState.failed, .needsHuman, .upstreamFailed].map(\.rawValue).contains(e.type) { outcome = e.type + " (" + e.task + ")" }
             }
             fflush(nil)
         }
@@ -106,6 +106,10 @@ struct DemoCommand: ParsableCommand {
         if outcome != "succeeded" || leaked { throw ExitCode.operationFailed }
     }
 
+    /// The state changes the demo prints as they happen (event type = the state entered).
+    static let shownStates = Set([TaskState.dispatched, .running, .merging, .succeeded, .retrying, .failed, .needsHuman,
+                                  .upstreamFailed].map(\.rawValue))
+
     static func demoLine(_ e: SwarmEvent) -> String {
         let f = DateFormatter()
         f.dateFormat = "HH:mm:ss.SSS"
@@ -114,12 +118,12 @@ struct DemoCommand: ParsableCommand {
         switch e.type {
         case "worker_registered": what = "worker \(e.fields["worker"] ?? "") joined"
         case "feature_succeeded": what = "feature \(e.feature) succeeded"
-        case "merging": what = "\(e.task) done; its branch waits in the merge queue"
+        case TaskState.merging.rawValue: what = "\(e.task) done; its branch waits in the merge queue"
         case "merged": what = "\(e.task) merged (\(e.fields["how"] ?? "")) -> \((e.fields["commit"] ?? "").prefix(10))"
         case "merge_conflict": what = "\(e.task) conflicts in \(e.fields["files"] ?? "")"
         case "deferred": what = "\(e.task) waits: \(e.fields["reason"] ?? "")"
-        case "retrying": what = "\(e.task) failed (\(e.fields["reason"] ?? "")), retrying in \(e.fields["retry_in_ms"] ?? "?") ms"
-        case "running": what = "\(e.task) started on \(e.fields["worker"] ?? "") (attempt \(e.fields["attempt"] ?? "?"))"
+        case TaskState.retrying.rawValue: what = "\(e.task) failed (\(e.fields["reason"] ?? "")), retrying in \(e.fields["retry_in_ms"] ?? "?") ms"
+        case TaskState.running.rawValue: what = "\(e.task) started on \(e.fields["worker"] ?? "") (attempt \(e.fields["attempt"] ?? "?"))"
         default: what = "\(e.task) \(e.type)" + ((e.fields["reason"]).map { ": \($0)" } ?? "")
         }
         return "\(time)  \(what)"

@@ -22,12 +22,14 @@ private func printTasks(_ tasks: [LedgerTask], json: Bool, empty: String) {
     print(table.render(), terminator: "")
 }
 
+extension TaskState: ExpressibleByArgument {}
+
 /// `orchestrator queue`: tasks from the ledger, optionally by state.
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "queue", abstract: "List tasks and their latest state (from the ledger).")
     @OptionGroup var global: GlobalOptions
-    @Option(help: "Only tasks in this state (ready, running, succeeded, failed, needs_human, ...).")
-    var status: String?
+    @Option(help: "Only tasks in this state.")
+    var status: TaskState?
     @Option(help: "Only tasks of this feature.")
     var feature: String?
     @Flag(help: "JSON lines.") var json = false
@@ -48,7 +50,7 @@ struct ReviewCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try global.context().ledger()
-        printTasks(try orFail { try ledger.tasks(state: "needs_human") }, json: json, empty: "nothing waits for review")
+        printTasks(try orFail { try ledger.tasks(state: .needsHuman) }, json: json, empty: "nothing waits for review")
     }
 }
 
@@ -60,7 +62,7 @@ struct FailuresCommand: ParsableCommand {
 
     func run() throws {
         let ledger = try global.context().ledger()
-        let tasks = try orFail { try ledger.tasks(state: "failed") + ledger.tasks(state: "upstream_failed") }
+        let tasks = try orFail { try ledger.tasks(state: .failed) + ledger.tasks(state: .upstreamFailed) }
         printTasks(tasks, json: json, empty: "no failures")
     }
 }

@@ -28,9 +28,8 @@ struct StatusCommand: ParsableCommand {
     private static func renderRaw(_ s: StatusSnapshot, workerTTL: Double) -> String {
         var out = "namespace \(s.namespace)" + (s.draining ? "  (DRAINING: nothing is admitted)" : "") +
             (s.desiredWorkers.map { "  desired workers: \($0)" } ?? "") + "\n\n"
-        let order = ["blocked", "ready", "dispatched", "running", "merging", "retrying", "needs_human", "succeeded", "failed", "upstream_failed", "cancelled"]
         var t = Table("state", "tasks")
-        for st in order where (s.tasks[st] ?? 0) > 0 { t.add(st, "\(s.tasks[st]!)") }
+        for st in TaskState.allCases.map(\.rawValue) where (s.tasks[st] ?? 0) > 0 { t.add(st, "\(s.tasks[st]!)") }
         out += t.render() + "\n"
         let w = s.workerCounts(ttl: workerTTL)
         out += "workers: \(w.idle) idle, \(w.working) working, \(w.dead) dead\n"

@@ -161,11 +161,11 @@ final class UpRunner {
             // kept while queued) and run when workers come back.
             // Redis unreachable is "not drained yet", never "drained".
             guard let counts = try? c.stateCounts() else { return true }
-            return (counts["running"] ?? 0) > 0
+            return (counts[TaskState.running.rawValue] ?? 0) > 0
         }
         if exitWhenIdle {
             let counts = (try? c.stateCounts()) ?? [:]
-            let open = ["blocked", "ready", "dispatched", "running", "retrying"].reduce(0) { $0 + (counts[$1] ?? 0) }
+            let open = TaskState.allCases.filter(\.isActive).reduce(0) { $0 + (counts[$1.rawValue] ?? 0) }
             if open == 0 && !(counts.isEmpty) { return false }
         }
         let desired = Int(control["desired_workers"] ?? "") ?? sup.running
