@@ -70,7 +70,7 @@ func runClaimers(_ claimers: Int, total: Int, tasks: [String: TaskRecord], obser
                     let u = usage(t.gid)
                     observer.finished(t.gid, type: rec.type, usage: u)
                     let state = try c.complete(t, worker: "w\(i)", tokensUsed: u)
-                    if state == "succeeded" { done.add(1) } else { observer.note("\(t.gid) ended \(state)") }
+                    if state == .succeeded { done.add(1) } else { observer.note("\(t.gid) ended \(state)") }
                 } catch {
                     observer.note("claimer \(i): \(error)")
                     return
