@@ -5,18 +5,6 @@ import Scheduler
 import SwarmSupport
 import Synchronization
 
-/// How a part of the worker reaches Redis: each part opens a connection of its own, so a
-/// heartbeat never waits behind a claim blocked in `BLMPOP`.
-struct WorkerConnection: Sendable {
-    var url: RedisURL
-    var options: RedisOptions
-    var namespace: String
-
-    func open() throws -> SchedulerClient {
-        try SchedulerClient(redis: RedisConnection(url: url, options: options), namespace: namespace)
-    }
-}
-
 /// A worker's membership and pulse, on a thread of its own (like Asynq's heartbeater). It
 /// registers the worker (retrying as long as Redis is away), then every `heartbeat_interval`
 /// sends the host's load, renews the lease of the running task, refreshes the routes (every

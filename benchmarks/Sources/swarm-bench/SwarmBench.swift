@@ -70,7 +70,7 @@ struct SwarmBench: ParsableCommand {
         let analysis = quick ? nil : (path as NSString).deletingLastPathComponent + "/ANALYSIS.md"
         try ReportWriter.write(report, markdownPath: path, analysisPath: analysis)
         ctx.log("wrote \(path) in \(String(format: "%.1f", report.seconds)) s")
-        if results.contains(where: { $0.error != nil }) { throw ExitCode(1) }
+        if results.contains(where: { $0.error != nil }) { throw ExitCode.failure }
     }
 
     /// `name` in the folder of the running executable.
