@@ -78,6 +78,8 @@ extension SchedulerClient {
             for e in Set(b.keys).union(a.keys) where b[e] != a[e] { d[e] = a[e] ?? gone }
             if !d.isEmpty { diff[key] = d }
         }
+        // Every move the call made is one the life cycle allows (the events say which).
+        for event in diff["events"]?.values.sorted() ?? [] { assertAllowedMove(event) }
         return (result, diff)
     }
 
@@ -114,6 +116,19 @@ private func literal(_ d: [String: String]) -> String {
 /// A flat name/value reply as a dictionary (nested replies left out).
 func replyFields(_ v: RedisValue) -> [String: String] {
     v.fieldMap.compactMapValues { $0.array == nil ? $0.string : nil }
+}
+
+/// Fails when `event` (as in ``KeyChanges``) is a `transition()` event whose move
+/// `TaskState.moves` does not list. Quarantine (`quarantined=1`) is the one move outside the table.
+func assertAllowedMove(_ event: String, file: StaticString = #filePath, line: UInt = #line) {
+    let parts = event.components(separatedBy: " ")
+    guard parts.count > 4, parts[3].hasPrefix("state="), parts[4].hasPrefix("from="), !event.contains("quarantined=1") else { return }
+    let toText = String(parts[3].dropFirst("state=".count)), fromText = String(parts[4].dropFirst("from=".count))
+    guard let to = TaskState(rawValue: toText), fromText.isEmpty || TaskState(rawValue: fromText) != nil else {
+        return XCTFail("\(event): not task states", file: file, line: line)
+    }
+    XCTAssertTrue(TaskState.allows(from: TaskState(rawValue: fromText), to: to),
+                  "\(event): \(fromText.isEmpty ? "(new)" : fromText) -> \(toText) is not in TaskState.moves", file: file, line: line)
 }
 
 /// The error code of a refused call made through ``SchedulerClient/fcall(_:_:)``.

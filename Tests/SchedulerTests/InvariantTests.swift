@@ -215,6 +215,8 @@ final class InvariantTests: XCTestCase {
             for e in try s.allEvents() {
                 guard let gid = e["task"], !gid.isEmpty, let state = e["state"] else { continue }
                 XCTAssertEqual(e["from"] ?? "", replayed[gid] ?? "", "seed \(seed): \(gid) event out of order")
+                XCTAssertTrue(TaskState.allows(from: TaskState(rawValue: e["from"] ?? ""), to: TaskState(rawValue: state) ?? .blocked)
+                              && TaskState(rawValue: state) != nil, "seed \(seed): \(gid) \(e["from"] ?? "") -> \(state) is not in TaskState.moves")
                 replayed[gid] = state
             }
             for gid in tasks.keys { XCTAssertEqual(replayed[gid], try s.state(of: gid), "seed \(seed): \(gid)") }
