@@ -162,4 +162,38 @@ final class MergeQueueTests: XCTestCase {
         XCTAssertEqual(try s.client.state(of: b.gid), "succeeded")
         XCTAssertTrue(s.git.isReachable(b.branch.commit, from: "swarm/it"))
     }
+
+    /// A merger that dies holding the feature's lock stops nobody for long: while its lease runs
+    /// the queue is its own (another runner backs off, `merge_orphans` does not offer it); once
+    /// the lease expires the queue is offered and the next runner lands the work.
+    func testAQueueWhoseMergerDiedIsPickedUpOnceItsLockExpires() throws {
+        let s = try setUp("or", tasks: [task("a", "or", artifacts: ["a/"])])
+        let a = try runTask(s, files: ["a/x": "x\n"])
+        // A merger takes the lock for 400 ms and dies before merging.
+        guard case .item = try s.client.mergeNext(feature: "or", lockToken: "dead-merger", worker: "dead", leaseMs: 400) else {
+            return XCTFail("the dead merger got nothing")
+        }
+        XCTAssertEqual(s.runner.run(feature: "or", client: s.client).merged, 0, "the lock is still the dead merger's")
+        XCTAssertEqual(try s.client.mergeOrphans(quietMs: 0), [])
+        XCTAssertEqual(try s.client.state(of: a.gid), "merging")
+        XCTAssertTrue(eventually(timeout: 5) { (try? s.client.mergeOrphans(quietMs: 0)) == ["or"] })
+        XCTAssertEqual(s.runner.run(feature: "or", client: s.client).merged, 1)
+        XCTAssertEqual(try s.client.state(of: a.gid), "succeeded")
+        XCTAssertTrue(s.git.isReachable(a.branch.commit, from: "swarm/or"))
+        // A late report of the dead merger is refused: the queue moved on.
+        XCTAssertThrowsError(try s.client.merged(a.gid, lockToken: "dead-merger", commit: a.branch.commit, method: .already, worker: "dead"))
+    }
+
+    /// A `merging` task keeps its artifact locks (a later writer of the same paths waits for the
+    /// merge); cancelling it takes it off the queue and frees them.
+    func testMergingTaskHoldsItsLocksUntilMergedOrCancelled() throws {
+        let s = try setUp("lk", tasks: [task("a", "lk", artifacts: ["src/"]), task("b", "lk", artifacts: ["src/x"])])
+        let first = try runTask(s, files: ["src/a": "a\n"])
+        let other = first.gid == "lk/a" ? "lk/b" : "lk/a"
+        XCTAssertEqual(try s.client.state(of: other), "ready", "the overlapping writer waits while \(first.gid) is merging")
+        XCTAssertEqual(try s.client.cancel(first.gid), 1)
+        XCTAssertEqual(try s.client.state(of: other), "dispatched", "cancelling the merging task frees its locks")
+        XCTAssertEqual(s.runner.run(feature: "lk", client: s.client).merged, 0, "a cancelled task is not merged")
+        XCTAssertFalse(s.git.isReachable(first.branch.commit, from: "swarm/lk"))
+    }
 }
