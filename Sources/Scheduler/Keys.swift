@@ -2,6 +2,8 @@
 /// multi-key function call stays in one slot (one Redis, or one shard of a Redis Cluster).
 ///
 /// The Lua side derives the same names from the prefix (see `LuaHelpers`); keep the two in step.
+/// Keys only the Lua touches (`route_workers:<route>`, `lock_owners`, `feature_tasks:<f>`,
+/// `route_epoch`) have no accessor here; docs/ARCHITECTURE.md lists every key.
 public struct Keys: Sendable, Equatable {
     /// The namespace name.
     public let namespace: String

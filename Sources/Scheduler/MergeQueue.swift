@@ -77,15 +77,15 @@ public enum MergeMethod: String, Sendable {
 extension SchedulerClient {
     /// Takes (or renews) the lock of `feature`'s merge queue for `leaseMs` and returns its head.
     public func mergeNext(feature: String, lockToken: String, worker: String, leaseMs: Int) throws(SchedulerError) -> MergeClaim {
-        let a = try call("merge_next", [feature, lockToken, worker, leaseMs]).array ?? []
-        if a.first?.int == 1, a.count >= 8 {
-            let task = StartedTask(gid: a[1].string ?? "", token: 0, attempt: a[2].int ?? Int(a[2].string ?? "") ?? 0,
-                                   specJSON: a[3].string ?? "{}", signature: a[4].string ?? "", feature: a[5].string ?? "")
-            return .item(MergeItem(task: task, branch: TaskBranch(name: a[6].string ?? "", commit: a[7].string ?? "")))
+        let r = try FunctionReply(call("merge_next", [feature, lockToken, worker, leaseMs]), from: "merge_next")
+        if try r.int("claimed") == 1 {
+            let task = StartedTask(gid: try r.string("gid"), token: 0, attempt: try r.int("attempt"), specJSON: try r.string("spec"),
+                                   signature: try r.string("sig"), feature: try r.string("feature"))
+            return .item(MergeItem(task: task, branch: TaskBranch(name: try r.string("branch"), commit: try r.string("commit"))))
         }
-        switch a.count > 1 ? a[1].string ?? "" : "" {
-        case "busy": return .busy(holder: a.count > 2 ? a[2].string ?? "" : "")
-        case "stopped": return .stopped(reason: a.count > 2 ? a[2].string ?? "" : "")
+        switch try r.string("status") {
+        case "busy": return .busy(holder: try r.string("holder"))
+        case "stopped": return .stopped(reason: try r.string("reason"))
         default: return .empty
         }
     }
@@ -125,7 +125,7 @@ extension SchedulerClient {
     }
 
     private func settleMerge(_ function: String, _ args: [any RedisArgument], gid: String) throws(SchedulerError) {
-        let a = try call(function, args).array ?? []
-        guard a.first?.int == 1 else { throw .stale(task: gid, detail: a.count > 1 ? a[1].string ?? "" : "") }
+        let r = try FunctionReply(call(function, args), from: function)
+        guard try r.int("ok") == 1 else { throw .stale(task: gid, detail: try r.string("refusal")) }
     }
 }

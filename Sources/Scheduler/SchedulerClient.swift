@@ -14,10 +14,10 @@ public final class SchedulerClient {
 
     /// Wraps a connection for namespace `namespace` and makes sure the functions library is loaded.
     ///
-    /// - Throws: ``SchedulerError/invalidInput(_:)`` for a namespace that breaks the key layout
+    /// - Throws: ``SchedulerError/refused(_:_:)`` (``SchedulerErrorCode/badInput``) for a namespace that breaks the key layout
     ///   (`*`, `}`, spaces...; see `Namespace.problem`).
     public init(redis: RedisConnection, namespace: String) throws(SchedulerError) {
-        if let problem = Namespace.problem(namespace) { throw .invalidInput(problem) }
+        if let problem = Namespace.problem(namespace) { throw .refused(.badInput, problem) }
         self.redis = redis
         self.keys = Keys(namespace: namespace)
         do { try redis.ensureLoaded(SchedulerLibrary.library) } catch { throw SchedulerError(error) }

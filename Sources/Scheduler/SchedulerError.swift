@@ -6,27 +6,27 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     case redis(RedisError)
     /// The caller's fencing token is no longer current: another attempt owns the task.
     case stale(task: String, detail: String)
-    /// No such task or feature.
-    case notFound(String)
-    /// The task is in a state the operation does not apply to.
-    case badState(String)
-    /// A feature id clashes with a different plan already submitted.
-    case featureExists(String)
-    /// A submit was refused before anything was written: a value out of bounds, a bad id or path.
-    case invalidInput(String)
-    /// A task's record in Redis is corrupt; it was quarantined (needs_human). Cancel it.
-    case corrupt(String)
+    /// The scheduler refused the call: a Redis function's error reply (`code` is its first word),
+    /// or a check Swift makes before calling (``SchedulerErrorCode/badInput``). The message says
+    /// what to do next.
+    case refused(SchedulerErrorCode, String)
     /// A reply had an unexpected shape (a bug: please report it).
     case unexpected(String)
     /// A task spec could not be signed (the signing key is missing or unreadable).
     case signing(SigningError)
 
-    /// A message for people.
+    /// The refusal's code, nil for other errors.
+    public var code: SchedulerErrorCode? {
+        if case let .refused(code, _) = self { return code }
+        return nil
+    }
+
+    /// A message for people; a refusal ends with its code, e.g. `(NOTASK)`.
     public var description: String {
         switch self {
         case let .redis(e): return e.description
         case let .stale(task, detail): return "refused a stale report for \(task): \(detail)"
-        case let .notFound(m), let .badState(m), let .featureExists(m), let .invalidInput(m), let .corrupt(m): return m
+        case let .refused(code, m): return "\(m) (\(code.rawValue))"
         case let .unexpected(m): return "unexpected scheduler reply: \(m)"
         case let .signing(e): return e.description
         }
@@ -35,14 +35,9 @@ public enum SchedulerError: Error, Sendable, CustomStringConvertible {
     init(_ e: RedisError) {
         if case let .server(message) = e {
             let parts = message.split(separator: " ", maxSplits: 1).map(String.init)
-            let text = parts.count > 1 ? parts[1] : message
-            switch parts.first {
-            case "NOTASK", "NOFEATURE": self = .notFound(text); return
-            case "BADSTATE", "BADACTION", "UNKNOWNWORKER": self = .badState(text); return
-            case "FEATUREEXISTS": self = .featureExists(text); return
-            case "BADINPUT": self = .invalidInput(text); return
-            case "CORRUPT": self = .corrupt(text); return
-            default: break
+            if parts.count == 2, let code = SchedulerErrorCode(rawValue: parts[0]) {
+                self = .refused(code, parts[1])
+                return
             }
         }
         self = .redis(e)

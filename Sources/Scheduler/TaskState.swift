@@ -5,7 +5,7 @@
 /// (``luaSource``), and the moves between states are listed once, in ``TaskState/moves``.
 /// Adding a state is one `case` here plus its moves (and the Lua that makes them).
 /// Cases are declared in the order `status` shows them.
-public enum TaskState: String, Sendable, CaseIterable, Codable {
+public enum TaskState: String, Sendable, CaseIterable, Codable, CustomStringConvertible {
     /// Waits for dependencies that have not succeeded yet.
     case blocked
     /// May be admitted: waits in its route's ready zset.
@@ -48,6 +48,9 @@ public enum TaskState: String, Sendable, CaseIterable, Codable {
         default: return false
         }
     }
+
+    /// The state as stored (`needs_human`), so interpolating a state prints what Redis holds.
+    public var description: String { rawValue }
 
     /// The name of this state's constant in the library's Lua (`S.NEEDS_HUMAN`).
     public var luaName: String { rawValue.uppercased() }

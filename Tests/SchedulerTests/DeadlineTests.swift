@@ -16,7 +16,7 @@ final class DeadlineTests: XCTestCase {
         try s.submitTasks([TaskRecord(gid: "f/done", type: "noop", deadlineMs: due),
                            TaskRecord(gid: "f/late", type: "noop", dependsOn: ["f/done"], deadlineMs: due)])
         let done = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.complete(done, worker: "w", tokensUsed: 0), "succeeded")
+        XCTAssertEqual(try s.complete(done, worker: "w", tokensUsed: 0), .succeeded)
         XCTAssertEqual(try s.tick().deadlinesMissed, 0, "nothing is due yet")
         sleepSeconds(0.4)
         XCTAssertEqual(try s.tick().deadlinesMissed, 1)

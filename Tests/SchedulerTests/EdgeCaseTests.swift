@@ -17,8 +17,8 @@ final class EdgeCaseTests: XCTestCase {
         let s = try freshScheduler()
         try s.submitTasks([TaskRecord(gid: "f/a", type: "noop")])
         let a = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.fail(a, worker: "w", kind: .error, reason: "boom"), "failed")
-        XCTAssertEqual(try s.resolve("f/a", .failed), "failed")
+        XCTAssertEqual(try s.fail(a, worker: "w", kind: .error, reason: "boom"), .failed)
+        XCTAssertEqual(try s.resolve("f/a", .failed), .failed)
         XCTAssertEqual(try s.redis.send("LRANGE", s.keys.dead, 0, -1).array?.compactMap(\.string), ["f/a"])
     }
 
@@ -74,7 +74,7 @@ final class EdgeCaseTests: XCTestCase {
         try s.register(WorkerRegistration(id: "w1", host: "h", pid: 1, capabilities: [], routes: ["any"], agents: []))
         try s.submitTasks([TaskRecord(gid: "f/a", type: "noop", retries: 1), TaskRecord(gid: "f/b", type: "noop")])
         let a = try XCTUnwrap(s.tryClaim(worker: "w1", routes: ["any"]))
-        XCTAssertEqual(try s.fail(a, worker: "w1", kind: .error, reason: "flaky"), "retrying")
+        XCTAssertEqual(try s.fail(a, worker: "w1", kind: .error, reason: "flaky"), .retrying)
         let b = try XCTUnwrap(s.tryClaim(worker: "w1", routes: ["any"]))
         XCTAssertEqual(b.gid, "f/b")
         sleepSeconds(0.05)
@@ -110,7 +110,7 @@ final class EdgeCaseTests: XCTestCase {
         try s.submitTasks([TaskRecord(gid: "f/a", type: "backend", budget: 100),
                            TaskRecord(gid: "f/b", type: "noop", dependsOn: ["f/a"])], budget: 100)
         let a = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 100), "succeeded")
+        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 100), .succeeded)
         XCTAssertEqual(try s.state(of: "f/b"), "ready")
         XCTAssertTrue(try s.taskFields("f/b")["defer"]?.hasPrefix("feature budget") ?? false)
     }

@@ -70,7 +70,7 @@ func runClaimers(_ claimers: Int, total: Int, tasks: [String: TaskRecord], obser
                     let u = usage(t.gid)
                     observer.finished(t.gid, type: rec.type, usage: u)
                     let state = try c.complete(t, worker: "w\(i)", tokensUsed: u)
-                    if state == "succeeded" { done.add(1) } else { observer.note("\(t.gid) ended \(state)") }
+                    if state == .succeeded { done.add(1) } else { observer.note("\(t.gid) ended \(state)") }
                 } catch {
                     observer.note("claimer \(i): \(error)")
                     return
@@ -215,6 +215,8 @@ final class InvariantTests: XCTestCase {
             for e in try s.allEvents() {
                 guard let gid = e["task"], !gid.isEmpty, let state = e["state"] else { continue }
                 XCTAssertEqual(e["from"] ?? "", replayed[gid] ?? "", "seed \(seed): \(gid) event out of order")
+                XCTAssertTrue(TaskState.allows(from: TaskState(rawValue: e["from"] ?? ""), to: TaskState(rawValue: state) ?? .blocked)
+                              && TaskState(rawValue: state) != nil, "seed \(seed): \(gid) \(e["from"] ?? "") -> \(state) is not in TaskState.moves")
                 replayed[gid] = state
             }
             for gid in tasks.keys { XCTAssertEqual(replayed[gid], try s.state(of: gid), "seed \(seed): \(gid)") }

@@ -45,7 +45,7 @@ final class LedgerNamespaceTests: XCTestCase {
         let redis = try TestRedis.fresh()
         for bad in ["*", "a}b", "", "a b", String(repeating: "n", count: 65), "é"] {
             XCTAssertThrowsError(try SchedulerClient(redis: redis, namespace: bad), bad) { error in
-                guard case SchedulerError.invalidInput = error else { return XCTFail("\(error)") }
+                guard case SchedulerError.refused(.badInput, _) = error else { return XCTFail("\(error)") }
             }
         }
     }

@@ -18,7 +18,7 @@ final class LifecycleTests: XCTestCase {
             let t = try XCTUnwrap(s.tryClaim(worker: "w1", routes: ["any"]), "nothing to claim for \(expected)")
             XCTAssertEqual(t.gid, expected)
             XCTAssertEqual(try s.state(of: expected), "running")
-            XCTAssertEqual(try s.complete(t, worker: "w1", tokensUsed: 0), "succeeded")
+            XCTAssertEqual(try s.complete(t, worker: "w1", tokensUsed: 0), .succeeded)
         }
         XCTAssertEqual(try s.stateCounts(), ["succeeded": 3])
         let types = try s.allEvents().map { $0["type"] ?? "" }
@@ -40,7 +40,7 @@ final class LifecycleTests: XCTestCase {
             guard case SchedulerError.stale = error else { return XCTFail("\(error)") }
         }
         XCTAssertFalse(try s.heartbeat(worker: "old", task: first, load: LoadReport()) , "old worker lost the lease")
-        XCTAssertEqual(try s.complete(second, worker: "new", tokensUsed: 0), "succeeded")
+        XCTAssertEqual(try s.complete(second, worker: "new", tokensUsed: 0), .succeeded)
         let refused = try s.allEvents().filter { $0["type"] == "stale_refused" }
         XCTAssertEqual(refused.count, 1)
         XCTAssertEqual(refused.first?["worker"], "old")
@@ -53,7 +53,7 @@ final class LifecycleTests: XCTestCase {
             TaskRecord(gid: "f/b", type: "script", dependsOn: ["f/a"]),
             TaskRecord(gid: "f/c", type: "script", dependsOn: ["f/b"]),
         ])
-        var states: [String] = []
+        var states: [TaskState] = []
         for _ in 0..<3 {
             var t: StartedTask?
             let deadline = Monotonic.now() + 2
@@ -65,13 +65,13 @@ final class LifecycleTests: XCTestCase {
             let started = try XCTUnwrap(t)
             states.append(try s.fail(started, worker: "w", kind: .error, reason: "exit 1"))
         }
-        XCTAssertEqual(states, ["retrying", "retrying", "failed"])
+        XCTAssertEqual(states, [.retrying, .retrying, .failed])
         XCTAssertEqual(try s.state(of: "f/b"), "upstream_failed")
         XCTAssertEqual(try s.state(of: "f/c"), "upstream_failed")
         XCTAssertEqual(try s.redis.send("LRANGE", s.keys.dead, 0, -1).array?.compactMap(\.string), ["f/a"])
 
         // Resolving the failure as pending revives the downstream tasks.
-        XCTAssertEqual(try s.resolve("f/a", .pending, notes: "fixed the flaky test"), "ready")
+        XCTAssertEqual(try s.resolve("f/a", .pending, notes: "fixed the flaky test"), .ready)
         XCTAssertEqual(try s.state(of: "f/b"), "blocked")
         XCTAssertEqual(try s.state(of: "f/c"), "blocked")
         for gid in ["f/a", "f/b", "f/c"] {
@@ -86,10 +86,10 @@ final class LifecycleTests: XCTestCase {
         let s = try freshScheduler()
         try s.submitTasks([TaskRecord(gid: "f/a", type: "backend"), TaskRecord(gid: "f/b", type: "docs", dependsOn: ["f/a"])])
         let t = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.fail(t, worker: "w", kind: .human, reason: "acceptance test `swift test` failed"), "needs_human")
+        XCTAssertEqual(try s.fail(t, worker: "w", kind: .human, reason: "acceptance test `swift test` failed"), .needsHuman)
         XCTAssertEqual(try s.taskFields("f/a")["reason"], "acceptance test `swift test` failed")
         XCTAssertEqual(try s.state(of: "f/b"), "blocked", "a needs_human task does not fail its dependents")
-        XCTAssertEqual(try s.resolve("f/a", .done, notes: "fixed by hand"), "succeeded")
+        XCTAssertEqual(try s.resolve("f/a", .done, notes: "fixed by hand"), .succeeded)
         XCTAssertEqual(try s.state(of: "f/b"), "dispatched")
     }
 
@@ -97,11 +97,11 @@ final class LifecycleTests: XCTestCase {
         let s = try freshScheduler()
         try s.submitTasks([TaskRecord(gid: "f/a", type: "noop")])
         XCTAssertThrowsError(try s.resolve("f/nope", .done)) { error in
-            guard case let SchedulerError.notFound(m) = error else { return XCTFail("\(error)") }
+            guard case let SchedulerError.refused(.noTask, m) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(m.contains("no task f/nope"), m)
         }
         XCTAssertThrowsError(try s.resolve("f/a", .done)) { error in
-            guard case let SchedulerError.badState(m) = error else { return XCTFail("\(error)") }
+            guard case let SchedulerError.refused(.badState, m) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(m.contains("is dispatched"), m)
         }
     }
@@ -115,7 +115,7 @@ final class LifecycleTests: XCTestCase {
         XCTAssertEqual(again.created, 0)
         XCTAssertEqual(try s.redis.send("SCARD", s.keys.features).int, 1)
         XCTAssertThrowsError(try s.submit(feature: "f", description: "other plan", budget: 0, idempotencyKey: "other", tasks: tasks)) { error in
-            guard case SchedulerError.featureExists = error else { return XCTFail("\(error)") }
+            guard case SchedulerError.refused(.featureExists, _) = error else { return XCTFail("\(error)") }
         }
     }
 
@@ -149,7 +149,7 @@ final class LifecycleTests: XCTestCase {
                            TaskRecord(gid: "f/c", type: "noop", dependsOn: ["f/a", "f/b"])])
         let a = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
         let (state, next) = try s.completeAndClaim(a, worker: "w", tokensUsed: 0, routes: ["any"])
-        XCTAssertEqual(state, "succeeded")
+        XCTAssertEqual(state, .succeeded)
         XCTAssertEqual(next?.gid, "f/b")
         XCTAssertEqual(try s.state(of: "f/b"), "running")
         let last = try s.completeAndClaim(try XCTUnwrap(next), worker: "w", tokensUsed: 0, routes: ["any"])

@@ -38,7 +38,7 @@ final class PoisonFuzzTests: XCTestCase {
             if !t.gid.hasPrefix("v") {
                 // No usage: garbage in its budget may not park it (that is the budget working, not a failure).
                 let state = try must("complete of \(t.gid)") { try s.complete(t, worker: worker, tokensUsed: 0) }
-                XCTAssertEqual(state, "succeeded", t.gid)
+                XCTAssertEqual(state, .succeeded, t.gid)
                 continue
             }
             let action = rng.next() % 4, usage = Int(rng.next() % 1000)

@@ -18,7 +18,7 @@ final class PoisonInputTests: XCTestCase {
         let tasks = [TaskRecord(gid: "f/ok", type: "noop", budget: 5),
                      TaskRecord(gid: "f/huge", type: "noop", budget: 100_000_000_000_000_000)]
         XCTAssertThrowsError(try s.submitTasks(tasks, budget: 0)) { error in
-            guard case SchedulerError.invalidInput(let text) = error else { return XCTFail("\(error)") }
+            guard case SchedulerError.refused(.badInput, let text) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(text.contains("f/huge") && text.contains("budget"), text)
             XCTAssertTrue(text.contains("nothing was submitted"), text)
         }
@@ -28,7 +28,7 @@ final class PoisonInputTests: XCTestCase {
         try s.submitTasks([TaskRecord(gid: "g/a", type: "noop")], feature: "g")
         XCTAssertNoThrow(try s.tick())
         let a = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 0), "succeeded")
+        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 0), .succeeded)
         XCTAssertEqual(try s.stateCounts(), ["succeeded": 1])
     }
 
@@ -68,7 +68,7 @@ final class PoisonInputTests: XCTestCase {
         ]
         for record in bad {
             XCTAssertThrowsError(try s.submitTasks([record]), "\(record)") { error in
-                guard case SchedulerError.invalidInput = error else { return XCTFail("\(error)") }
+                guard case SchedulerError.refused(.badInput, _) = error else { return XCTFail("\(error)") }
             }
         }
         XCTAssertThrowsError(try s.submitTasks([TaskRecord(gid: "f/a", type: "noop")], budget: Int.max))
@@ -83,7 +83,7 @@ final class PoisonInputTests: XCTestCase {
                           budget: 100)
         let a = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
         // Today's Lua passed 1e17 to HINCRBY as '1e+17' and the call failed.
-        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 100_000_000_000_000_000), "needs_human")
+        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 100_000_000_000_000_000), .needsHuman)
         XCTAssertEqual(try s.redis.send("HGET", s.keys.budget("f"), "used").string, "1000000000000",
                        "usage is clamped to the largest budget and written as an integer")
         XCTAssertNoThrow(try s.tick())
@@ -96,7 +96,7 @@ final class PoisonInputTests: XCTestCase {
         try s.submitTasks([TaskRecord(gid: "f/a", type: "noop")])
         try s.redis.send("HSET", s.keys.stats, "dispatched", "1e+17", "succeeded", "garbage")
         let a = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 0), "succeeded")
+        XCTAssertEqual(try s.complete(a, worker: "w", tokensUsed: 0), .succeeded)
         try s.submitTasks([TaskRecord(gid: "g/a", type: "noop")], feature: "g")
         XCTAssertNoThrow(try s.tick())
         XCTAssertEqual(try s.state(of: "g/a"), "dispatched")
@@ -109,7 +109,7 @@ final class PoisonInputTests: XCTestCase {
         // f/a-hold fills the queue (depth 1; equal scores go in name order); the others wait as ready candidates.
         try s.redis.send("HSET", s.keys.task("f/b-bad"), "budget", "\u{1B}[2J", "priority", "1e+17")
         let hold = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.complete(hold, worker: "w", tokensUsed: 0), "succeeded", "the dispatch pass meets f/bad and goes on")
+        XCTAssertEqual(try s.complete(hold, worker: "w", tokensUsed: 0), .succeeded, "the dispatch pass meets f/bad and goes on")
         XCTAssertEqual(try s.state(of: "f/b-bad"), "needs_human")
         let reason = try s.taskFields("f/b-bad")["reason"] ?? ""
         XCTAssertTrue(reason.contains("corrupt record") && reason.contains("budget"), reason)
@@ -117,7 +117,7 @@ final class PoisonInputTests: XCTestCase {
         XCTAssertEqual(try s.state(of: "f/c-good"), "dispatched")
         XCTAssertEqual(try s.redis.send("ZSCORE", s.keys.human, "f/b-bad").isNull, false, "it waits for review")
         XCTAssertThrowsError(try s.resolve("f/b-bad", .pending)) { error in
-            guard case SchedulerError.corrupt(let text) = error else { return XCTFail("\(error)") }
+            guard case SchedulerError.refused(.corrupt, let text) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(text.contains("cancel"), text)
         }
         XCTAssertEqual(try s.cancel("f/b-bad"), 1, "a corrupt task can always be cancelled")
@@ -131,7 +131,7 @@ final class PoisonInputTests: XCTestCase {
         try s.redis.send("DEL", s.keys.task("f/b-bad"))
         try s.redis.send("RPUSH", s.keys.task("f/b-bad"), "not", "a", "hash")
         let hold = try XCTUnwrap(s.tryClaim(worker: "w", routes: ["any"]))
-        XCTAssertEqual(try s.complete(hold, worker: "w", tokensUsed: 0), "succeeded")
+        XCTAssertEqual(try s.complete(hold, worker: "w", tokensUsed: 0), .succeeded)
         XCTAssertEqual(try s.state(of: "f/c-good"), "dispatched")
         XCTAssertEqual(try s.state(of: "f/b-bad"), "needs_human")
         XCTAssertEqual(try s.redis.send("LRANGE", s.keys.prefix + "corrupt:f/b-bad", 0, -1).array?.compactMap(\.string),

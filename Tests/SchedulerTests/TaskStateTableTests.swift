@@ -1,5 +1,5 @@
 import Foundation
-import Scheduler
+@testable import Scheduler
 import XCTest
 
 private let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

@@ -46,7 +46,7 @@ final class MergeQueueTests: XCTestCase {
         let name = taskBranchPrefix + started.gid
         let branch = try s.git.taskBranch(name, from: s.repository.integrationBranch, files: files)
         let reply = try s.client.completeAndClaim(started, worker: "w1", tokensUsed: 0, routes: [], branch: branch)
-        XCTAssertEqual(reply.state, "merging")
+        XCTAssertEqual(reply.state, .merging)
         return (started.gid, branch)
     }
 
@@ -98,7 +98,7 @@ final class MergeQueueTests: XCTestCase {
         for t in ["merge_queued", "merge_started", "merged", "merge_conflict"] { XCTAssertTrue(types.contains(t), "no \(t) event") }
 
         // A person asks for a re-run: it starts from the new integration head and lands.
-        XCTAssertEqual(try s.client.resolve(refused.gid, .pending), "ready")
+        XCTAssertEqual(try s.client.resolve(refused.gid, .pending), .ready)
         let rerun = try runTask(s, files: ["b/x": "b again\n", "a/x": "a\n"])
         XCTAssertEqual(rerun.gid, refused.gid)
         XCTAssertEqual(s.runner.run(feature: "cf", client: s.client).merged, 1)
@@ -125,7 +125,7 @@ final class MergeQueueTests: XCTestCase {
         try s.git.write("shared.txt", "A and B\n")
         try s.git.commit("merged by hand")
         try s.git.git(["push", "-q", "origin", "fix:swarm/hd"], in: s.git.clone)
-        XCTAssertEqual(try s.client.resolve(gid, .done), "succeeded")
+        XCTAssertEqual(try s.client.resolve(gid, .done), .succeeded)
         XCTAssertEqual(try s.client.state(of: "hd/c"), "dispatched", "the dependent is admitted once both dependencies are done")
     }
 
@@ -156,7 +156,7 @@ final class MergeQueueTests: XCTestCase {
         try s.git.git(["rm", "-q", "a/broken"], in: s.git.clone)
         try s.git.commit("fix the integration branch")
         try s.git.git(["push", "-q", "origin", "fix:swarm/it"], in: s.git.clone)
-        XCTAssertEqual(try s.client.resolve(a.gid, .done), "succeeded")
+        XCTAssertEqual(try s.client.resolve(a.gid, .done), .succeeded)
         XCTAssertEqual(try s.client.mergeOrphans(quietMs: 0), ["it"])
         XCTAssertEqual(s.runner.run(feature: "it", client: s.client).merged, 1)
         XCTAssertEqual(try s.client.state(of: b.gid), "succeeded")

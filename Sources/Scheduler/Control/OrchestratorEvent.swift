@@ -3,15 +3,21 @@ import RedisKit
 /// `note_event`: an event an orchestrator reports about itself rather than about a task, written
 /// like every other event (Redis's clock, `MAXLEN ~ events_maxlen`, through `emit()`). Only the
 /// kinds below are accepted, so nothing can slip a task state change into the stream this way.
-///
-/// KEYS[1] events · ARGV[1] kind (`workers_clamped`, `worker_crash_loop`) · ARGV[2..] alternate
-/// field names and values → 1. Error `BADEVENT <kind>` for any other kind.
+/// Contract: above `register('note_event'` below.
 enum NoteEventFunction {
     static let source = #"""
+--[[ note_event: appends an orchestrator's own event (not a task's) to the stream.
+  KEYS[1]  events stream
+  ARGV[1]  kind: 'workers_clamped' or 'worker_crash_loop'
+  ARGV[2…] the event's fields, alternate names and values
+  Reply    1
+  Errors   BADEVENT (any other kind)
+  Writes   events
+]]
 register('note_event', function(keys, args)
   local kind = args[1]
   if kind ~= 'workers_clamped' and kind ~= 'worker_crash_loop' then
-    return redis.error_reply('BADEVENT ' .. tostring(kind) .. ' is not an orchestrator event')
+    return refuse(E.BADEVENT, tostring(kind) .. ' is not an orchestrator event')
   end
   local fields = {}
   for i = 2, #args do fields[#fields + 1] = args[i] end

@@ -4,12 +4,17 @@ import RedisKit
 /// `max_concurrent` in the namespace's settings, how many starts the rate limit allows right
 /// now — the same GCRA state and settings `rate_check` admits by, read at Redis's clock, so
 /// `status` shows what dispatch will do rather than a second copy of the maths.
-///
-/// KEYS[1] events · no ARGV → one entry per type, sorted by type, each a flat list of names and
-/// values: `type`, `per_second`, `burst`, `available` (-1: no rate limit), `running`,
-/// `max_concurrent`.
+/// Contract: above its registration below.
 enum RateHeadroomFunction {
     static let source = #"""
+--[[ rate_headroom: starts each limited task type may make now (read-only, no-writes).
+  KEYS[1]  events stream
+  Reply    one entry per type with a rate limit or max_concurrent, sorted by type, each
+           {'type', t, 'per_second', r, 'burst', n, 'available', n (-1: no rate limit),
+           'running', n, 'max_concurrent', n}
+  Errors   none
+  Writes   nothing
+]]
 redis.register_function{function_name = 'rate_headroom', flags = {'no-writes'}, callback = function(keys, args)
   begin(keys)
   local seen, types = {}, {}
@@ -23,8 +28,8 @@ redis.register_function{function_name = 'rate_headroom', flags = {'no-writes'}, 
   table.sort(types)
   local out = {}
   for _, ttype in ipairs(types) do
-    local rate = cnum('rate:' .. ttype, cnum('rate:*', 0))
-    local burst = cnum('burst:' .. ttype, cnum('burst:*', 1))
+    local rate = cnum('rate:' .. ttype, cnum('rate:*'))
+    local burst = cnum('burst:' .. ttype, cnum('burst:*'))
     if burst < 1 then burst = 1 end
     local available = -1
     if rate > 0 then

@@ -3,8 +3,7 @@ import RedisKit
 /// `cancel`: stops a task, or every unfinished task of a feature. A running task's worker learns
 /// at its next heartbeat (its lease is gone) and stops; its late `complete` is refused.
 /// Downstream tasks become `upstream_failed`.
-///
-/// KEYS[1] events · ARGV kind (`task`|`feature`), id, reason → number of tasks cancelled.
+/// Contract: above `register('cancel'` below.
 enum CancelTransition {
     static let source = #"""
 local function cancel_task(gid, reason)
@@ -28,22 +27,34 @@ local function cancel_task(gid, reason)
   return 1
 end
 
+--[[ cancel: stops a task, or every unfinished task of a feature.
+  KEYS[1]  events stream
+  ARGV[1]  kind: 'feature' cancels the feature ARGV[2]; anything else the task ARGV[2]
+  ARGV[2]  feature id or gid
+  ARGV[3]  reason (default 'cancelled')
+  Reply    n: tasks cancelled (0 when the task was final already)
+  Errors   NOFEATURE, NOTASK
+  Writes   task:<gid> (state cancelled, reason), ready:<route>, q:<route>, leases, delayed, human,
+           locks, lock_owners, running:<type>, budget:<f>.reserved, worker:<id>, downstream
+           tasks (upstream_failed), feature:<f>.state (feature kind), stats; events cancelled,
+           upstream_failed; then what dispatch writes
+]]
 register('cancel', function(keys, args)
   local kind, id, reason = args[1], args[2], args[3] or 'cancelled'
   local n = 0
   if kind == 'feature' then
     if redis.call('EXISTS', K('feature:' .. id)) == 0 then
-      return redis.error_reply('NOFEATURE no feature ' .. id .. '; list features with `orchestrator status`')
+      return refuse(E.NOFEATURE, 'no feature ' .. id .. '; list features with `orchestrator status`')
     end
     for _, gid in ipairs(redis.call('SMEMBERS', K('feature_tasks:' .. id))) do n = n + cancel_task(gid, reason) end
     redis.call('HSET', K('feature:' .. id), 'state', 'cancelled')
   else
     if redis.call('EXISTS', K('task:' .. id)) == 0 then
-      return redis.error_reply('NOTASK no task ' .. id .. '; list tasks with `orchestrator queue`')
+      return refuse(E.NOTASK, 'no task ' .. id .. '; list tasks with `orchestrator queue`')
     end
     n = cancel_task(id, reason)
   end
-  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  dispatch_all()
   return n
 end)
 """#

@@ -7,22 +7,39 @@ import RedisKit
 /// scheduler round trip. If the actual usage pushed the feature past its budget, the task goes
 /// to `needs_human` (reason `budget exhausted`) instead of succeeding.
 ///
-/// With ARGV[6] (the worker's routes, newline separated) it also pops and starts the worker's
-/// next task in the same call — one round trip per task instead of three (pop, start, complete).
-///
-/// A repository task reports its pushed branch and commit (ARGV 7, 8): it goes to `merging`
-/// and onto its feature's merge queue instead of succeeding (``MergeTransition``).
-///
-/// KEYS[1] events · ARGV gid, token, worker, tokens used, result text (already redacted), routes,
-/// branch, commit. Returns `{1, state}` (`succeeded`, `merging` or `needs_human`), plus the next task's
-/// `gid, token, attempt, spec, sig, feature` when one was started, or `{0, refusal}` for a stale token.
+/// Given the worker's routes it also pops and starts the worker's next task in the same call —
+/// one round trip per task instead of three (pop, start, complete). Contract: above
+/// `register('complete'` below. A repository task reports its pushed branch and commit: it goes
+/// to `merging` and onto its feature's merge queue instead of succeeding (``MergeTransition``).
 enum CompleteTransition {
     static let source = #"""
+--[[ complete: the worker holding the current fencing token reports success.
+  KEYS[1]  events stream
+  ARGV[1]  gid
+  ARGV[2]  token (the fencing token start returned)
+  ARGV[3]  worker id
+  ARGV[4]  tokens used (clamped to 0..10^12)
+  ARGV[5]  result text (already redacted)
+  ARGV[6]  the worker's routes, newline separated ('' = do not start a next task)
+  ARGV[7]  a repository task's pushed branch ('' = none: the task succeeds at once)
+  ARGV[8]  that branch's commit
+  Reply    {'ok', 1, 'state', 'succeeded'|'merging'|'needs_human'} (merging: a branch waits on
+           the merge queue; needs_human: the usage took the feature past its budget), plus 'next', <start's reply with started = 1> when a next
+           task was popped and started
+           {'ok', 0, 'refusal', text}: stale token (also a stale_refused event), no such task,
+           or a corrupt record (quarantined)
+  Errors   none
+  Writes   task:<gid> (state, usage, result, finished), leases, locks, lock_owners,
+           running:<type>, budget:<f> (reserved, used), worker:<id>, human, feature:<f>
+           (remaining, state), deps:<d> and the dependents it readies, stats; events
+           succeeded|merging|needs_human, feature_succeeded, merge_queued (and merge_queue:<f>,
+           merge_features, its locks taken back); then what an inline dispatch and start write
+]]
 register('complete', function(keys, args)
   local gid, token, worker, usage = args[1], args[2], args[3], usage_of(args[4])
   local ok, t, why = guarded(gid, fenced, gid, token, worker, 'complete')
   if not ok then why = 'quarantined: the task record is corrupt' end
-  if not t then return {0, why} end
+  if not t then return {'ok', 0, 'refusal', why} end
   release(gid, t, usage, true)
   local settled = {'usage', usage, 'result', args[5] or '', 'finished', NOW}
   local limit, used = 0, 0
@@ -45,18 +62,18 @@ register('complete', function(keys, args)
     transition(gid, t.feature, S.RUNNING, S.SUCCEEDED, settled, {'usage', usage, 'worker', worker, 'attempt', t.attempt})
     on_success(gid, t)
   end
-  dispatch_pass(cnum('inline_dispatch', 8), cnum('inline_scan', 64))
+  dispatch_inline()
   if args[6] and args[6] ~= '' then
     for _, route in ipairs(split(args[6], '\n')) do
       while true do
         local item = redis.call('LPOP', K('q:' .. route))
         if not item then break end
         local started = start_item(item, worker)
-        if started[1] == 1 then return {1, state, started[2], started[3], started[4], started[5], started[6], started[7]} end
+        if started[2] == 1 then return {'ok', 1, 'state', state, 'next', started} end
       end
     end
   end
-  return {1, state}
+  return {'ok', 1, 'state', state}
 end)
 """#
 }
@@ -66,7 +83,7 @@ extension SchedulerClient {
     /// `needs_human` when its usage exhausted the feature budget). Throws `stale` when `task`'s
     /// token is no longer current (the refusal is also an event).
     @discardableResult
-    public func complete(_ task: StartedTask, worker: String, tokensUsed: Int, result: String = "") throws(SchedulerError) -> String {
+    public func complete(_ task: StartedTask, worker: String, tokensUsed: Int, result: String = "") throws(SchedulerError) -> TaskState {
         try completeAndClaim(task, worker: worker, tokensUsed: tokensUsed, result: result, routes: []).state
     }
 
@@ -74,12 +91,11 @@ extension SchedulerClient {
     /// from them in the same call (nil when they are empty).
     /// With `branch` (a repository task's pushed work) the task goes to `merging` instead.
     public func completeAndClaim(_ task: StartedTask, worker: String, tokensUsed: Int, result: String = "",
-                                 routes: [String], branch: TaskBranch? = nil) throws(SchedulerError) -> (state: String, next: StartedTask?) {
-        let a = try call("complete", [task.gid, task.token, worker, tokensUsed, result, routes.joined(separator: "\n"),
-                                      branch?.name ?? "", branch?.commit ?? ""]).array ?? []
-        guard a.first?.int == 1 else { throw .stale(task: task.gid, detail: a.count > 1 ? a[1].string ?? "" : "") }
-        let state = a.count > 1 ? a[1].string ?? "" : ""
-        guard a.count >= 6 else { return (state, nil) }
-        return (state, StartedTask.fromReply(a, from: 2))
+                                 routes: [String], branch: TaskBranch? = nil) throws(SchedulerError) -> (state: TaskState, next: StartedTask?) {
+        let r = try FunctionReply(call("complete", [task.gid, task.token, worker, tokensUsed, result, routes.joined(separator: "\n"),
+                                                    branch?.name ?? "", branch?.commit ?? ""]), from: "complete")
+        guard try r.int("ok") == 1 else { throw .stale(task: task.gid, detail: try r.string("refusal")) }
+        guard let next = try r.nested("next") else { return (try r.state("state"), nil) }
+        return (try r.state("state"), try StartedTask.decode(next).0)
     }
 }

@@ -9,9 +9,7 @@ import RedisKit
 /// its type is below `max_concurrent`; the type's GCRA rate limit allows it; its feature's budget
 /// can reserve its estimate; and all its artifact locks are free (taken all-or-nothing).
 /// A task that cannot go stays ready; a `deferred` event is emitted only when its reason changes.
-///
-/// KEYS[1] events · ARGV[1] max tasks to admit · ARGV[2] max candidates to scan
-/// Returns `{admitted, wait_ms}`: wait_ms is the shortest rate-limit wait seen (0 if none).
+/// Contract: above `register('dispatch'` below.
 enum DispatchTransition {
     static let source = #"""
 local function defer(t, reason)
@@ -97,8 +95,8 @@ end
 -- queue is full. Returns admitted and the shortest rate-limit wait seen.
 local function dispatch_pass(limit, scan)
   if C['@draining'] then return 0, 0 end
-  local ctx = {full = {}, live = {}, depth = cnum('queue_depth', 32), lease = cnum('dispatch_lease', 10000),
-               worker_ttl = cnum('worker_ttl', 10000)}
+  local ctx = {full = {}, live = {}, depth = cnum('queue_depth'), lease = cnum('dispatch_lease'),
+               worker_ttl = cnum('worker_ttl')}
   local routes = C['@routes']
   local admitted, min_wait = 0, 0
   local first = #routes > 0 and (NOW % #routes) or 0
@@ -135,14 +133,29 @@ end
 -- hold). Used for tasks whose worker died, so they run again at once.
 local function admit_front(gid)
   if C['@draining'] then return false end
-  local ctx = {full = {}, live = {}, depth = 0, front = true, route = '', lease = cnum('dispatch_lease', 10000),
-               worker_ttl = cnum('worker_ttl', 10000)}
+  local ctx = {full = {}, live = {}, depth = 0, front = true, route = '', lease = cnum('dispatch_lease'),
+               worker_ttl = cnum('worker_ttl')}
   return try_admit(gid, ctx) == 'admitted'
 end
 
+-- The dispatch every submit, resolve, cancel and worker change runs before it returns.
+local function dispatch_all() return dispatch_pass(cnum('dispatch_batch'), cnum('dispatch_scan')) end
+-- The smaller one a settling call (complete, fail, reject_spec) runs: a worker waits for it.
+local function dispatch_inline() return dispatch_pass(cnum('inline_dispatch'), cnum('inline_scan')) end
+
+--[[ dispatch: admits ready tasks to their route queues.
+  KEYS[1]  events stream
+  ARGV[1]  most tasks to admit (default: setting dispatch_batch)
+  ARGV[2]  most ready candidates to look at per route (default: setting dispatch_scan)
+  Reply    {'admitted', n, 'wait_ms', ms}: wait_ms = the shortest rate-limit wait seen, 0 if none
+  Errors   none (a corrupt candidate is quarantined; the pass goes on)
+  Writes   task:<gid> (state dispatched, attempt, defer), ready:<route>, q:<route>, leases,
+           locks, lock_owners, rate:<type>, running:<type>, budget:<f>.reserved, stats; events
+           dispatched and deferred (only when a task's reason changes)
+]]
 register('dispatch', function(keys, args)
-  local admitted, wait = dispatch_pass(tonumber(args[1]) or 256, tonumber(args[2]) or 1024)
-  return {admitted, wait}
+  local admitted, wait = dispatch_pass(tonumber(args[1]) or cnum('dispatch_batch'), tonumber(args[2]) or cnum('dispatch_scan'))
+  return {'admitted', admitted, 'wait_ms', wait}
 end)
 """#
 }
@@ -159,8 +172,7 @@ extension SchedulerClient {
     /// Admits up to `limit` ready tasks, scanning at most `scan` candidates.
     @discardableResult
     public func dispatch(limit: Int = 256, scan: Int = 1024) throws(SchedulerError) -> DispatchResult {
-        let v = try call("dispatch", [limit, scan])
-        let a = v.array ?? []
-        return DispatchResult(admitted: a.first?.int ?? 0, rateWaitMs: a.count > 1 ? a[1].int ?? 0 : 0)
+        let r = try FunctionReply(call("dispatch", [limit, scan]), from: "dispatch")
+        return DispatchResult(admitted: try r.int("admitted"), rateWaitMs: try r.int("wait_ms"))
     }
 }

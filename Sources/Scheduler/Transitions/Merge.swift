@@ -11,17 +11,7 @@ import RedisKit
 /// fields: `repository`, `base_commit`, `integration_branch`, `integration_tests`,
 /// `merges_stopped` and `merges_stopped_by` (while a failed integration test holds the queue).
 ///
-/// merge_next: KEYS[1] events · ARGV feature, lock token, worker, lease ms
-///   → `{1, gid, attempt, spec, sig, feature, branch, commit}` (the lock is held or renewed), or
-///     `{0, 'busy', holder}`, `{0, 'empty'}` (lock released), `{0, 'stopped', reason}` (lock released)
-/// merged: ARGV gid, lock token, merged commit, how (`fast-forward`|`merge-commit`|`already`), worker
-///   → `{1}` or `{0, refusal}`
-/// merge_conflict: ARGV gid, lock token, files (newline separated), reason, worker → `{1}` or `{0, refusal}`
-/// merge_stop: ARGV gid, lock token, merged commit, reason, worker → `{1}` or `{0, refusal}`
-/// merge_renew: ARGV feature, lock token, lease ms → 1 while the lock is ours, else 0
-/// merge_unlock: ARGV feature, lock token → 1 when the lock was ours
-/// merge_orphans: ARGV quiet ms → features with a queue untouched for `quiet` ms, no live merger
-///   and merges not stopped (the worker that queued a task gets the first chance to merge it)
+/// Contracts: above each `register` below.
 enum MergeTransition {
     static let source = #"""
 -- Called by submit_feature: the feature's repository as the submitter prepared it.
@@ -92,14 +82,30 @@ local function merge_resolved(gid, feature)
   end
 end
 
+--[[ merge_next: takes (or renews) the lock of a feature's merge queue and hands out its head.
+  KEYS[1]  events stream
+  ARGV[1]  feature id
+  ARGV[2]  lock token (the merger's own, random)
+  ARGV[3]  worker id
+  ARGV[4]  lease ms of the lock (default 30000)
+  Reply    {'claimed', 1, 'gid', gid, 'attempt', n, 'spec', json, 'sig', signature, 'feature', f,
+           'branch', name, 'commit', id}: the lock is ours for the lease
+           {'claimed', 0, 'status', 'busy', 'holder', token}: another merger holds the lock
+           {'claimed', 0, 'status', 'empty'}: nothing to merge (lock released)
+           {'claimed', 0, 'status', 'stopped', 'reason', text}: failed integration tests stopped
+           the feature's merges until a person resolves (lock released)
+  Errors   none
+  Writes   merge_lock:<f>, merge_queue:<f> (cancelled or quarantined heads dropped),
+           merge_features; event merge_started
+]]
 register('merge_next', function(keys, args)
   local feature, token, worker, lease = args[1], args[2], args[3], tonumber(args[4]) or 30000
   local ok, holder = merge_lock(feature, token, lease)
-  if not ok then return {0, 'busy', holder} end
+  if not ok then return {'claimed', 0, 'status', 'busy', 'holder', holder} end
   local stopped = redis.call('HGET', K('feature:' .. feature), 'merges_stopped')
   if stopped then
     merge_unlock(feature, token)
-    return {0, 'stopped', stopped}
+    return {'claimed', 0, 'status', 'stopped', 'reason', stopped}
   end
   local qkey = K('merge_queue:' .. feature)
   while true do
@@ -107,50 +113,92 @@ register('merge_next', function(keys, args)
     if not gid then
       merge_unlock(feature, token)
       redis.call('ZREM', K('merge_features'), feature)
-      return {0, 'empty'}
+      return {'claimed', 0, 'status', 'empty'}
     end
     local good, t = guarded(gid, load_task, gid, {'spec', 'sig', 'branch', 'commit'})
     if good and t and t.state == S.MERGING then
       redis.call('ZADD', K('merge_features'), NOW, feature)
       emit('merge_started', gid, feature, {'worker', worker, 'branch', t.branch, 'commit', t.commit})
-      return {1, gid, t.attempt, t.spec, t.sig, t.feature, t.branch, t.commit}
+      return {'claimed', 1, 'gid', gid, 'attempt', int(t.attempt), 'spec', t.spec, 'sig', t.sig, 'feature', t.feature,
+              'branch', t.branch, 'commit', t.commit}
     end
     redis.call('LPOP', qkey) -- cancelled or quarantined meanwhile: not ours to merge
   end
 end)
 
+--[[ merged: the merger landed the queue's head on the integration branch.
+  KEYS[1]  events stream
+  ARGV[1]  gid (the queue's head)
+  ARGV[2]  lock token
+  ARGV[3]  the merged commit
+  ARGV[4]  how: 'fast-forward', 'merge-commit' or 'already'
+  ARGV[5]  worker id
+  Reply    {'ok', 1}
+           {'ok', 0, 'refusal', text}: the lock or the queue moved on (also a stale_refused
+           event), no such task, or a corrupt record (quarantined)
+  Errors   none
+  Writes   merge_queue:<f>, locks, lock_owners, task:<gid> (state succeeded, merged_commit),
+           feature:<f>, dependents readied, stats; events merged, succeeded; then what dispatch
+           writes; wake
+]]
 register('merged', function(keys, args)
   local gid, token, commit, how, worker = args[1], args[2], args[3], args[4], args[5] or ''
   local ok, t, why = guarded(gid, merge_fenced, gid, token, 'merged', worker)
-  if not ok or not t then return {0, why or 'quarantined'} end
+  if not ok or not t then return {'ok', 0, 'refusal', why or 'quarantined: the task record is corrupt'} end
   merge_settled(gid, t)
   emit('merged', gid, t.feature, {'commit', commit, 'branch', t.branch, 'how', how, 'worker', worker})
   transition(gid, t.feature, S.MERGING, S.SUCCEEDED, {'merged_commit', commit},
              {'merged_commit', commit, 'worker', worker, 'attempt', t.attempt})
   on_success(gid, t)
-  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  dispatch_all()
   wake()
-  return {1}
+  return {'ok', 1}
 end)
 
+--[[ merge_conflict: the queue's head conflicts with the integration branch.
+  KEYS[1]  events stream
+  ARGV[1]  gid (the queue's head)
+  ARGV[2]  lock token
+  ARGV[3]  conflicting files, newline separated
+  ARGV[4]  reason (default 'merge conflict')
+  ARGV[5]  worker id
+  Reply    {'ok', 1}, or {'ok', 0, 'refusal', text} as for merged
+  Errors   none
+  Writes   merge_queue:<f>, locks, lock_owners, task:<gid> (state needs_human, reason,
+           conflict_files), human, stats; events merge_conflict, needs_human; then what dispatch
+           writes; wake
+]]
 register('merge_conflict', function(keys, args)
   local gid, token, files, reason, worker = args[1], args[2], args[3] or '', args[4] or 'merge conflict', args[5] or ''
   local ok, t, why = guarded(gid, merge_fenced, gid, token, 'merge_conflict', worker)
-  if not ok or not t then return {0, why or 'quarantined'} end
+  if not ok or not t then return {'ok', 0, 'refusal', why or 'quarantined: the task record is corrupt'} end
   merge_settled(gid, t)
   emit('merge_conflict', gid, t.feature, {'files', files, 'branch', t.branch, 'commit', t.commit, 'worker', worker})
   transition(gid, t.feature, S.MERGING, S.NEEDS_HUMAN, {'reason', reason, 'conflict_files', files},
              {'reason', reason, 'files', files, 'branch', t.branch})
   redis.call('ZADD', K('human'), NOW, gid)
-  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  dispatch_all()
   wake()
-  return {1}
+  return {'ok', 1}
 end)
 
+--[[ merge_stop: integration tests failed after the head was merged; the feature's merges stop.
+  KEYS[1]  events stream
+  ARGV[1]  gid (the queue's head)
+  ARGV[2]  lock token
+  ARGV[3]  the merged commit
+  ARGV[4]  reason (default 'integration tests failed')
+  ARGV[5]  worker id
+  Reply    {'ok', 1}, or {'ok', 0, 'refusal', text} as for merged
+  Errors   none
+  Writes   merge_queue:<f>, locks, lock_owners, feature:<f> (merges_stopped, merges_stopped_by),
+           task:<gid> (state needs_human, reason, merged_commit), human, merge_lock:<f>, stats;
+           events merges_stopped, needs_human; then what dispatch writes
+]]
 register('merge_stop', function(keys, args)
   local gid, token, commit, reason, worker = args[1], args[2], args[3], args[4] or 'integration tests failed', args[5] or ''
   local ok, t, why = guarded(gid, merge_fenced, gid, token, 'merge_stop', worker)
-  if not ok or not t then return {0, why or 'quarantined'} end
+  if not ok or not t then return {'ok', 0, 'refusal', why or 'quarantined: the task record is corrupt'} end
   merge_settled(gid, t)
   redis.call('HSET', K('feature:' .. t.feature), 'merges_stopped', reason, 'merges_stopped_by', gid)
   emit('merges_stopped', gid, t.feature, {'reason', reason, 'merged_commit', commit, 'worker', worker})
@@ -158,10 +206,19 @@ register('merge_stop', function(keys, args)
              {'reason', reason, 'merged_commit', commit})
   redis.call('ZADD', K('human'), NOW, gid)
   merge_unlock(t.feature, token)
-  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
-  return {1}
+  dispatch_all()
+  return {'ok', 1}
 end)
 
+--[[ merge_renew: extends the merger's lock.
+  KEYS[1]  events stream
+  ARGV[1]  feature id
+  ARGV[2]  lock token
+  ARGV[3]  lease ms (default 30000)
+  Reply    1 while the lock is ours, else 0
+  Errors   none
+  Writes   merge_lock:<f> (its expiry)
+]]
 register('merge_renew', function(keys, args)
   local key = K('merge_lock:' .. args[1])
   if redis.call('GET', key) ~= args[2] then return 0 end
@@ -169,10 +226,26 @@ register('merge_renew', function(keys, args)
   return 1
 end)
 
+--[[ merge_unlock: gives up the lock if it is still ours.
+  KEYS[1]  events stream
+  ARGV[1]  feature id
+  ARGV[2]  lock token
+  Reply    1 when the lock was ours (and is released), else 0
+  Errors   none
+  Writes   merge_lock:<f>
+]]
 register('merge_unlock', function(keys, args)
   return merge_unlock(args[1], args[2])
 end)
 
+--[[ merge_orphans: features whose merge queue waits with nobody holding its lock.
+  KEYS[1]  events stream
+  ARGV[1]  quiet ms: only queues untouched that long (default 2000; the worker that queued a
+           task gets the first chance to merge it)
+  Reply    a list of feature ids (no live merger, merges not stopped)
+  Errors   none
+  Writes   nothing
+]]
 register('merge_orphans', function(keys, args)
   local out = {}
   local quiet = tonumber(args[1]) or 2000

@@ -5,24 +5,35 @@ import RedisKit
 /// `done` marks it succeeded (its dependents proceed); `pending` sends it back to ready with a
 /// fresh retry count; `failed` dead-letters a `needs_human` task. `done` and `pending` revive the
 /// tasks that were `upstream_failed` because of it.
-///
-/// KEYS[1] events · ARGV gid, action (`done`|`pending`|`failed`), notes → the new state.
+/// Contract: above `register('resolve'` below.
 enum ResolveTransition {
     static let source = #"""
+--[[ resolve: a person settles a needs_human or failed task.
+  KEYS[1]  events stream
+  ARGV[1]  gid
+  ARGV[2]  action: 'done' (succeeded), 'pending' (ready, retries reset) or 'failed' (dead letter)
+  ARGV[3]  notes
+  Reply    the new state: 'succeeded', 'ready' or 'failed'
+  Errors   CORRUPT (the record is corrupt: quarantined now; cancel it), NOTASK, BADSTATE (not
+           needs_human or failed), BADACTION
+  Writes   task:<gid> (state, notes; failures and lost reset by pending), human, dead,
+           ready:<route>, revived dependents, feature:<f>, stats; events succeeded|ready|failed
+           and those of revived tasks; then what dispatch writes; wake
+]]
 register('resolve', function(keys, args)
   local gid, action, notes = args[1], args[2], args[3] or ''
   local ok, t = guarded(gid, load_task, gid)
   if not ok then
-    return redis.error_reply('CORRUPT task ' .. gid .. ' has a corrupt record (see its reason in `orchestrator review`); cancel it with `orchestrator cancel ' .. gid .. '` and submit it again')
+    return refuse(E.CORRUPT, 'task ' .. gid .. ' has a corrupt record (see its reason in `orchestrator review`); cancel it with `orchestrator cancel ' .. gid .. '` and submit it again')
   end
   if not t then
-    return redis.error_reply('NOTASK no task ' .. gid .. ' in this namespace; list tasks with `orchestrator queue`')
+    return refuse(E.NOTASK, 'no task ' .. gid .. ' in this namespace; list tasks with `orchestrator queue`')
   end
   if t.state ~= S.NEEDS_HUMAN and t.state ~= S.FAILED then
-    return redis.error_reply('BADSTATE task ' .. gid .. ' is ' .. t.state .. '; resolve acts on needs_human or failed tasks')
+    return refuse(E.BADSTATE, 'task ' .. gid .. ' is ' .. t.state .. '; resolve acts on needs_human or failed tasks')
   end
   if action ~= 'done' and action ~= 'pending' and action ~= 'failed' then
-    return redis.error_reply('BADACTION resolve takes done, pending or failed, not ' .. action)
+    return refuse(E.BADACTION, 'resolve takes done, pending or failed, not ' .. action)
   end
   if action == 'failed' and t.state == S.FAILED then return S.FAILED end
   redis.call('ZREM', K('human'), gid)
@@ -46,7 +57,7 @@ register('resolve', function(keys, args)
     new = S.FAILED
     dead_letter(gid, t, reason)
   end
-  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  dispatch_all()
   wake()
   return new
 end)
@@ -66,7 +77,9 @@ public enum Resolution: String, Sendable, CaseIterable {
 extension SchedulerClient {
     /// Resolves a `needs_human` or `failed` task; returns its new state.
     @discardableResult
-    public func resolve(_ gid: String, _ resolution: Resolution, notes: String = "") throws(SchedulerError) -> String {
-        try call("resolve", [gid, resolution.rawValue, notes]).string ?? ""
+    public func resolve(_ gid: String, _ resolution: Resolution, notes: String = "") throws(SchedulerError) -> TaskState {
+        let v = try call("resolve", [gid, resolution.rawValue, notes])
+        guard let state = v.string.flatMap(TaskState.init(rawValue:)) else { throw .unexpected("resolve returned \(v)") }
+        return state
     }
 }

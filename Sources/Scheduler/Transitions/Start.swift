@@ -1,36 +1,49 @@
 import RedisKit
 
 /// `start`: a worker that popped `attempt:gid` from a route queue turns the dispatch lease into
-/// a run lease it owns, with a new fencing token. Refused (`{0, reason}`) when the task is no
-/// longer dispatched at that attempt (reaped and re-dispatched, cancelled): the worker drops it.
-///
-/// KEYS[1] events · ARGV[1] queue item `attempt:gid` · ARGV[2] worker id
-/// Returns `{1, gid, token, attempt, spec, sig, feature}` or `{0, reason}`.
+/// a run lease it owns, with a new fencing token. Refused when the task is no longer dispatched
+/// at that attempt (reaped and re-dispatched, cancelled): the worker drops it. Contract: above
+/// `register('start'` below.
 enum StartTransition {
     static let source = #"""
--- Starts the task behind queue item `attempt:gid` for `worker`.
+-- Starts the task behind queue item `attempt:gid` for `worker`. Returns the reply of `start`
+-- (`complete` nests it as its 'next').
 local function start_item(item, worker)
   local sep = string.find(item, ':', 1, true)
-  if not sep then return {0, 'malformed queue item'} end
+  if not sep then return {'started', 0, 'refusal', 'malformed queue item'} end
   local attempt, gid = string.sub(item, 1, sep - 1), string.sub(item, sep + 1)
   local ok, t = guarded(gid, load_task, gid, {'spec', 'sig'})
-  if not ok then return {0, 'quarantined: the task record is corrupt'} end
-  if not t then return {0, 'no such task'} end
+  if not ok then return {'started', 0, 'refusal', 'quarantined: the task record is corrupt'} end
+  if not t then return {'started', 0, 'refusal', 'no such task'} end
   if t.state ~= S.DISPATCHED or t.attempt ~= attempt then
-    return {0, 'task is ' .. t.state .. ' at attempt ' .. t.attempt}
+    return {'started', 0, 'refusal', 'task is ' .. t.state .. ' at attempt ' .. t.attempt}
   end
   -- The fencing token is the attempt number: it grows with every dispatch of the task, and an
   -- attempt starts at most once (only a `dispatched` task at that attempt starts).
   local token = tonumber(attempt)
-  redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
+  redis.call('ZADD', K('leases'), NOW + cnum('run_lease'), gid)
   redis.call('HSET', K('worker:' .. worker), 'task', gid, 'state', 'working', 'task_started', NOW)
   transition(gid, t.feature, S.DISPATCHED, S.RUNNING,
              {'token', token, 'worker', worker, 'started_at', NOW},
              {'worker', worker, 'attempt', attempt})
   if t.spec == '' then t.spec = '{}' end
-  return {1, gid, token, tonumber(attempt), t.spec, t.sig, t.feature}
+  return {'started', 1, 'gid', gid, 'token', token, 'attempt', tonumber(attempt), 'spec', t.spec, 'sig', t.sig,
+          'feature', t.feature}
 end
 
+--[[ start: turns a popped queue item into a running task owned by the worker.
+  KEYS[1]  events stream
+  ARGV[1]  queue item 'attempt:gid', as popped from q:<route>
+  ARGV[2]  worker id
+  Reply    {'started', 1, 'gid', gid, 'token', n, 'attempt', n, 'spec', json ('{}' if empty),
+           'sig', signature ('' = unsigned), 'feature', f}: token = attempt, the fencing token
+           heartbeat, complete, fail and reject_spec must carry
+           {'started', 0, 'refusal', text}: malformed item, no such task, corrupt record
+           (quarantined), or the task is no longer dispatched at that attempt
+  Errors   none
+  Writes   task:<gid> (state running, token, worker, started_at), leases (run lease),
+           worker:<id> (task, state working), stats; event running
+]]
 register('start', function(keys, args)
   return start_item(args[1], args[2])
 end)
@@ -52,11 +65,11 @@ public struct StartedTask: Sendable, Equatable {
     /// The feature the task hash names (what the signature covers, with `gid`).
     public var feature: String = ""
 
-    /// Reads the fields `start_item` returns from position `first` of reply `a`.
-    static func fromReply(_ a: [RedisValue], from first: Int) -> StartedTask {
-        func at(_ i: Int) -> RedisValue? { a.count > first + i ? a[first + i] : nil }
-        return StartedTask(gid: at(0)?.string ?? "", token: at(1)?.int ?? 0, attempt: at(2)?.int ?? 0,
-                           specJSON: at(3)?.string ?? "{}", signature: at(4)?.string ?? "", feature: at(5)?.string ?? "")
+    /// The task of a `start` reply (also `complete`'s 'next'); nil with the refusal when it was refused.
+    static func decode(_ r: FunctionReply) throws(SchedulerError) -> (StartedTask?, refusal: String?) {
+        guard try r.int("started") == 1 else { return (nil, try r.string("refusal")) }
+        return (StartedTask(gid: try r.string("gid"), token: try r.int("token"), attempt: try r.int("attempt"),
+                            specJSON: try r.string("spec"), signature: try r.string("sig"), feature: try r.string("feature")), nil)
     }
 }
 
@@ -64,10 +77,6 @@ extension SchedulerClient {
     /// Starts the task behind queue item `item` for `worker`; nil when it is no longer this
     /// worker's to run (the reason is in `refusal`).
     public func start(item: String, worker: String) throws(SchedulerError) -> (StartedTask?, refusal: String?) {
-        let a = try call("start", [item, worker]).array ?? []
-        guard a.first?.int == 1, a.count >= 5 else {
-            return (nil, a.count > 1 ? a[1].string : "refused")
-        }
-        return (StartedTask.fromReply(a, from: 1), nil)
+        try StartedTask.decode(FunctionReply(call("start", [item, worker]), from: "start"))
     }
 }

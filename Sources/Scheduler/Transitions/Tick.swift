@@ -5,10 +5,7 @@ import RedisKit
 /// deadlines that passed before their task finished (`deadline_missed`), then dispatch.
 /// Returns when the loop should look again. Each task and worker is handled on its own: a
 /// corrupt record is quarantined (see `guarded`) and the rest of the tick goes on.
-///
-/// KEYS[1] events · ARGV[1] max items per kind · ARGV[2] dispatch batch · ARGV[3] dispatch scan
-/// Returns `{promoted, reaped, dead_workers, admitted, next_timer_ms, deadlines_missed}`
-/// (next_timer_ms = -1: no timer).
+/// Contract: above `register('tick'` below.
 enum TickTransition {
     static let source = #"""
 local function promote(gid)
@@ -32,6 +29,19 @@ local function check_deadline(gid)
   return 0
 end
 
+--[[ tick: the scheduler loop's timer work, then a dispatch.
+  KEYS[1]  events stream
+  ARGV[1]  most items handled per kind (retries, leases, workers, deadlines; default 1000)
+  ARGV[2]  most tasks to admit (default: setting dispatch_batch)
+  ARGV[3]  most candidates to look at per route (default: setting dispatch_scan)
+  Reply    {'promoted', n, 'reaped', n, 'dead_workers', n, 'admitted', n, 'next_timer_ms', ms,
+           'deadlines_missed', n}: next_timer_ms = -1 when no timer is pending
+  Errors   none (a corrupt record is quarantined; the tick goes on)
+  Writes   delayed, leases, deadlines, workers, worker:<id>, route_workers:<route>, the tasks it
+           promotes or requeues (and what a lost worker's task releases), stats; events ready,
+           worker_died, deadline_missed, failed (a task lost more than max_lost times); then what
+           dispatch writes
+]]
 register('tick', function(keys, args)
   local limit = tonumber(args[1]) or 1000
   local promoted, reaped, dead, missed = 0, 0, 0, 0
@@ -44,7 +54,7 @@ register('tick', function(keys, args)
     local ok, outcome = guarded(gid, lose, gid, 'lease expired')
     if ok and outcome == 'requeued' then reaped = reaped + 1 end
   end
-  local ttl = cnum('worker_ttl', 10000)
+  local ttl = cnum('worker_ttl')
   for _, w in ipairs(redis.call('ZRANGEBYSCORE', K('workers'), '-inf', NOW - ttl, 'LIMIT', 0, limit)) do
     -- A worker record that cannot be read still leaves the live set, or it would come back every tick.
     if not pcall(worker_gone, w, 'missed heartbeats for ' .. ttl .. ' ms', true) then redis.call('ZREM', K('workers'), w) end
@@ -55,7 +65,7 @@ register('tick', function(keys, args)
     local ok, n = guarded(gid, check_deadline, gid)
     if ok then missed = missed + n end
   end
-  local admitted, wait = dispatch_pass(tonumber(args[2]) or 256, tonumber(args[3]) or 1024)
+  local admitted, wait = dispatch_pass(tonumber(args[2]) or cnum('dispatch_batch'), tonumber(args[3]) or cnum('dispatch_scan'))
   local next = -1
   local function sooner(at)
     if at then
@@ -72,7 +82,8 @@ register('tick', function(keys, args)
   local dl = redis.call('ZRANGE', K('deadlines'), 0, 0, 'WITHSCORES')
   sooner(dl[2])
   if wait > 0 then sooner(NOW + wait) end
-  return {promoted, reaped, dead, admitted, next, missed}
+  return {'promoted', promoted, 'reaped', reaped, 'dead_workers', dead, 'admitted', admitted, 'next_timer_ms', next,
+          'deadlines_missed', missed}
 end)
 """#
 }
@@ -98,9 +109,10 @@ extension SchedulerClient {
     /// missed deadlines, dispatch.
     @discardableResult
     public func tick(limit: Int = 1000, batch: Int = 256, scan: Int = 1024) throws(SchedulerError) -> TickResult {
-        let a = (try call("tick", [limit, batch, scan]).array ?? []).map { $0.int ?? 0 }
-        guard a.count >= 5 else { throw .unexpected("tick returned \(a)") }
-        return TickResult(promoted: a[0], reaped: a[1], deadWorkers: a[2], admitted: a[3], nextTimerMs: a[4] < 0 ? nil : a[4],
-                          deadlinesMissed: a.count > 5 ? a[5] : 0)
+        let r = try FunctionReply(call("tick", [limit, batch, scan]), from: "tick")
+        let next = try r.int("next_timer_ms")
+        return TickResult(promoted: try r.int("promoted"), reaped: try r.int("reaped"), deadWorkers: try r.int("dead_workers"),
+                          admitted: try r.int("admitted"), nextTimerMs: next < 0 ? nil : next,
+                          deadlinesMissed: try r.int("deadlines_missed"))
     }
 }

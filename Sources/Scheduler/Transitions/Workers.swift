@@ -1,16 +1,8 @@
 import RedisKit
 
-/// Worker membership: `register`, `heartbeat`, `deregister` and `requeue_worker`.
-///
-/// register: KEYS[1] events · ARGV worker, host, pid, capabilities (comma), routes (newline: route
-///   names contain commas), agents
-///   (comma) → number of tasks admitted (a new worker may unblock capability routes).
-/// heartbeat: KEYS[1] events · ARGV worker, gid ('' when idle), token, load (composite), cpu, mem,
-///   loadavg, overloaded ('1'/'0'), routes (newline; '' = unchanged) → 1 while the worker still
-///   owns gid's lease, else 0.
-/// deregister: KEYS[1] events · ARGV worker, reason → 1.
-/// requeue_worker: KEYS[1] events · ARGV worker, reason → 1 if a task was requeued. Used by the
-///   supervisor the moment a worker process dies, so its task runs again at once.
+/// Worker membership: `register`, `heartbeat`, `deregister` and `requeue_worker` (contracts
+/// above each `register` below). A worker whose death is seen loses its task at once; one that
+/// only went silent keeps it until its lease expires.
 enum WorkersTransition {
     static let source = #"""
 local function touch_routes(worker, routes)
@@ -31,7 +23,7 @@ local function lose(gid, reason)
   end
   if t.state == S.DISPATCHED then
     if redis.call('LPOS', K('q:' .. t.route), t.attempt .. ':' .. gid) then
-      redis.call('ZADD', K('leases'), NOW + cnum('dispatch_lease', 10000), gid)
+      redis.call('ZADD', K('leases'), NOW + cnum('dispatch_lease'), gid)
       return 'queued'
     end
   elseif t.state ~= S.RUNNING then
@@ -40,7 +32,7 @@ local function lose(gid, reason)
   end
   release(gid, t, 0)
   local lost = hincr(K('task:' .. gid), 'lost', 1)
-  if lost > cnum('max_lost', 5) then
+  if lost > cnum('max_lost') then
     dead_letter(gid, t, 'worker lost ' .. lost .. ' times (last: ' .. reason .. ')')
     return 'dead'
   end
@@ -78,6 +70,19 @@ local function worker_gone(worker, reason, silent)
   return requeued
 end
 
+--[[ register: a worker joins (replacing any record of the same id).
+  KEYS[1]  events stream
+  ARGV[1]  worker id
+  ARGV[2]  host
+  ARGV[3]  pid
+  ARGV[4]  capabilities, comma separated
+  ARGV[5]  routes it serves, newline separated (route names contain commas)
+  ARGV[6]  agents it can run, comma separated
+  Reply    n: tasks admitted (a new worker may open capability and machine routes)
+  Errors   none
+  Writes   worker:<id>, workers, route_workers:<route>; event worker_registered; then what
+           dispatch writes
+]]
 register('register', function(keys, args)
   local worker, host, pid, caps, routes, agents = args[1], args[2], args[3], args[4], args[5], args[6]
   redis.call('DEL', K('worker:' .. worker))
@@ -87,16 +92,33 @@ register('register', function(keys, args)
   redis.call('ZADD', K('workers'), NOW, worker)
   touch_routes(worker, routes)
   emit('worker_registered', '', '', {'worker', worker, 'host', host, 'pid', pid, 'capabilities', caps})
-  local admitted = dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  local admitted = dispatch_all()
   return admitted
 end)
 
+--[[ heartbeat: a worker is alive; renews its task's run lease while it still owns it.
+  KEYS[1]  events stream
+  ARGV[1]  worker id
+  ARGV[2]  gid of the task it runs ('' when idle)
+  ARGV[3]  that task's token
+  ARGV[4]  load score (composite, 0..1)
+  ARGV[5]  cpu percent
+  ARGV[6]  memory percent
+  ARGV[7]  load average per core
+  ARGV[8]  overloaded: '1' or '0'
+  ARGV[9]  routes it serves now, newline separated ('' = unchanged)
+  Reply    1 while the worker owns the task's lease (or is idle), 0 when it must stop the task
+  Errors   UNKNOWNWORKER (no record: it expired or Redis lost it; register again)
+  Writes   worker:<id> (seen, load, routes, overloaded, state and task on rejoin), workers,
+           route_workers:<route>, leases; events worker_rejoined, worker_overloaded,
+           worker_recovered
+]]
 register('heartbeat', function(keys, args)
   local worker, gid, token = args[1], args[2], args[3]
   local wkey = K('worker:' .. worker)
   local state = redis.call('HGET', wkey, 'state')
   if not state then
-    return redis.error_reply('UNKNOWNWORKER worker ' .. worker .. ' is not registered; register again')
+    return refuse(E.UNKNOWNWORKER, 'worker ' .. worker .. ' is not registered; register again')
   end
   if state == 'dead' or state == 'stopped' then
     -- Declared dead (its heartbeats stopped for a while) but alive: it rejoins. Its task was
@@ -117,13 +139,23 @@ register('heartbeat', function(keys, args)
   if gid == nil or gid == '' then return 1 end
   local t = redis.pcall('HMGET', K('task:' .. gid), 'state', 'token')
   if t.err or t[1] ~= S.RUNNING or t[2] ~= token then return 0 end
-  redis.call('ZADD', K('leases'), NOW + cnum('run_lease', 15000), gid)
+  redis.call('ZADD', K('leases'), NOW + cnum('run_lease'), gid)
   -- A worker that rejoined while its lease held still runs the task: say so again, so its
   -- supervisor can requeue the task at once if it dies now.
   if redis.call('HGET', wkey, 'task') ~= gid then redis.call('HSET', wkey, 'task', gid, 'state', 'working') end
   return 1
 end)
 
+--[[ deregister: a worker stops cleanly; a task it still holds goes back at once.
+  KEYS[1]  events stream
+  ARGV[1]  worker id
+  ARGV[2]  reason
+  Reply    1
+  Errors   none
+  Writes   worker:<id> (state stopped, ended; expires in a day), workers, route_workers:<route>,
+           the held task (ready, head of its queue; or failed past max_lost); event
+           worker_stopped
+]]
 register('deregister', function(keys, args)
   local worker = args[1]
   -- A task it still holds (abandoned by a stop at once) goes back at once, not after its lease.
@@ -140,61 +172,22 @@ register('deregister', function(keys, args)
   return 1
 end)
 
+--[[ requeue_worker: the supervisor saw a worker process die; its task runs again at once.
+  KEYS[1]  events stream
+  ARGV[1]  worker id
+  ARGV[2]  reason (default 'died')
+  Reply    1 if a task was requeued, else 0
+  Errors   none
+  Writes   worker:<id> (state dead, ended; expires in a day), workers, route_workers:<route>,
+           the task (ready, head of its queue; or failed past max_lost); event worker_died;
+           then what dispatch writes
+]]
 register('requeue_worker', function(keys, args)
   local n = worker_gone(args[1], args[2] or 'died')
-  dispatch_pass(cnum('dispatch_batch', 256), cnum('dispatch_scan', 1024))
+  dispatch_all()
   return n
 end)
 """#
-}
-
-/// A worker's identity and what it can run, as registered.
-public struct WorkerRegistration: Sendable, Equatable {
-    /// Unique id (host, pid and a random suffix).
-    public var id: String
-    /// Host name.
-    public var host: String
-    /// Process id.
-    public var pid: Int
-    /// Capabilities (detected and configured).
-    public var capabilities: [String]
-    /// Route queues it serves.
-    public var routes: [String]
-    /// Agents it can run.
-    public var agents: [String]
-
-    /// Creates a registration.
-    public init(id: String, host: String, pid: Int, capabilities: [String], routes: [String], agents: [String]) {
-        self.id = id
-        self.host = host
-        self.pid = pid
-        self.capabilities = capabilities
-        self.routes = routes
-        self.agents = agents
-    }
-}
-
-/// Host load reported with each heartbeat.
-public struct LoadReport: Sendable, Equatable {
-    /// Composite score in 0...1 (weights from config).
-    public var score: Double
-    /// CPU use in percent.
-    public var cpuPercent: Double
-    /// Memory use in percent.
-    public var memoryPercent: Double
-    /// One-minute load average per core.
-    public var loadPerCore: Double
-    /// True while the host is above its limits (the worker stops claiming).
-    public var overloaded: Bool
-
-    /// Creates a report.
-    public init(score: Double = 0, cpuPercent: Double = 0, memoryPercent: Double = 0, loadPerCore: Double = 0, overloaded: Bool = false) {
-        self.score = score
-        self.cpuPercent = cpuPercent
-        self.memoryPercent = memoryPercent
-        self.loadPerCore = loadPerCore
-        self.overloaded = overloaded
-    }
 }
 
 extension SchedulerClient {

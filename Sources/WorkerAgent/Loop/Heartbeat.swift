@@ -149,7 +149,7 @@ final class Heartbeat: Sendable {
                 if beats == 1 { firstBeat.signal() }
                 if let line = outage.succeeded(who: "\(who) heartbeat", address: connection.url.address) { logger.info("\(line)") }
                 if !owned, let t = task { logger.warning("worker \(settings.id): lost the lease of \(t.gid); stopping it") }
-            } catch SchedulerError.badState(let message) where message.contains("not registered") {
+            } catch SchedulerError.refused(.unknownWorker, let message) {
                 // Our record expired (or Redis lost it): stop the task we hold, whose lease is
                 // gone with it, and register again.
                 logger.warning("worker \(settings.id): \(message); registering again")
