@@ -1,4 +1,6 @@
+import Logging
 import SwarmSupport
+
 /// One long-running loop's trouble reaching Redis: the capped backoff before its next try, and
 /// the lines a person reads — one when Redis stops answering, a reminder every `reportEvery`
 /// seconds while it stays away (not one per retry), and one when it answers again.
@@ -53,6 +55,19 @@ public struct RedisOutage: Sendable {
         let line = "\(who): Redis at \(address) answers again after \(Self.seconds(Monotonic.now() - since)) s; carrying on"
         failures = 0
         return line
+    }
+
+    /// ``failed(_:who:address:)``, logging its line (a warning) when there is one; returns the
+    /// delay before the next try.
+    public mutating func failed(_ error: any Error, who: String, address: String, logger: Logger) -> Double {
+        let (delay, line) = failed(error, who: who, address: address)
+        if let line { logger.warning("\(line)") }
+        return delay
+    }
+
+    /// ``succeeded(who:address:)``, logging the line saying Redis is back.
+    public mutating func succeeded(who: String, address: String, logger: Logger) {
+        if let line = succeeded(who: who, address: address) { logger.info("\(line)") }
     }
 
     static func seconds(_ s: Double) -> String {

@@ -61,14 +61,13 @@ public final class SchedulerLoop: Sendable {
                 }
                 guard let c = client else { continue }
                 let r = try c.tick(batch: batch, scan: scan)
-                if let line = outage.succeeded(who: "scheduler loop", address: url.address) { logger.info("\(line)") }
+                outage.succeeded(who: "scheduler loop", address: url.address, logger: logger)
                 var sleep = maxSleep
                 if let next = r.nextTimerMs { sleep = min(sleep, max(Double(next) / 1000, 0.001)) }
                 if r.admitted >= batch { sleep = 0.001 }  // more may be admissible right away
                 _ = try c.waitForWake(seconds: sleep)
             } catch {
-                let (delay, line) = outage.failed(error, who: "scheduler loop", address: url.address)
-                if let line { logger.warning("\(line)") }
+                let delay = outage.failed(error, who: "scheduler loop", address: url.address, logger: logger)
                 client = nil
                 let until = Monotonic.now() + delay
                 while !stopFlag.load(ordering: .acquiring) && Monotonic.now() < until { sleepSeconds(min(0.05, until - Monotonic.now())) }

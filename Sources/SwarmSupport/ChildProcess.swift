@@ -87,7 +87,8 @@ public enum ChildProcess {
                        status: exited ? (raw >> 8) & 0xff : nil, timedOut: timedOut)
     }
 
-    /// This process's environment as `KEY=value` strings.
+    /// This process's environment as it is now (`up` sets variables for its workers with
+    /// `setenv`), as `KEY=value` strings.
     public static func currentEnvironment() -> [String] {
         var result: [String] = []
         var entry = environ

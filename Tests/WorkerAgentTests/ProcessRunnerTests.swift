@@ -1,4 +1,6 @@
 import Foundation
+import RedisKit
+import SwarmTestSupport
 import XCTest
 @testable import WorkerAgent
 
@@ -20,6 +22,17 @@ final class ProcessRunnerTests: XCTestCase {
         XCTAssertEqual(result.standardOutput, "out\n")
         XCTAssertFalse(result.timedOut)
         XCTAssertFalse(result.cancelled)
+    }
+
+    func testATaskInheritsNoDescriptorOfItsWorkerNotEvenItsRedisConnection() throws {
+        // hiredis opens its socket without close-on-exec; a careless open() does the same.
+        let redis = try TestRedis.fresh()
+        XCTAssertEqual(try redis.send("PING"), .status("PONG"))
+        let stray = open("/dev/null", O_RDONLY)
+        defer { close(stray) }
+        let result = try runner.run(sh("ls /proc/$$/fd"))
+        XCTAssertTrue(result.succeeded, result.output)
+        XCTAssertEqual(result.standardOutput, "0\n1\n2\n", "the task's shell holds only stdin, stdout and stderr")
     }
 
     func testArgvIsPassedWithoutAShellAndPathIsSearched() throws {

@@ -50,38 +50,24 @@ public struct OrchestratorConfig: Sendable, Equatable {
 }
 
 extension OrchestratorConfig {
-    static let keys = ["dispatch_batch", "queue_depth", "dispatch_lease", "run_lease", "priority_aging", "deadline_lead",
-                       "events_maxlen", "retry_base", "retry_max", "retry_jitter", "tick",
-                       "respawn_backoff_base", "respawn_backoff_max", "crash_loop_window",
-                       "crash_loop_threshold", "ledger_path", "state_dir", "max_workers"]
+    static var settings: [ConfigSetting<Self>] {
+        [.int("dispatch_batch", \.dispatchBatch, in: 1...Int.max), .int("queue_depth", \.queueDepth, in: 1...Int.max),
+         .positive("dispatch_lease", \.dispatchLease), .positive("run_lease", \.runLease),
+         .positive("priority_aging", \.priorityAging), .number("deadline_lead", \.deadlineLead, in: 0...2_592_000),
+         .int("events_maxlen", \.eventsMaxlen, in: 1...Int.max), .number("retry_base", \.retryBase),
+         .number("retry_max", \.retryMax), .number("retry_jitter", \.retryJitter, in: 0...1), .positive("tick", \.tick),
+         .positive("respawn_backoff_base", \.respawnBackoffBase), .positive("respawn_backoff_max", \.respawnBackoffMax),
+         .positive("crash_loop_window", \.crashLoopWindow), .int("crash_loop_threshold", \.crashLoopThreshold, in: 1...Int.max),
+         .nonEmpty("ledger_path", \.ledgerPath), .nonEmpty("state_dir", \.stateDir),
+         .int("max_workers", \.maxWorkers, in: 1...100_000)]
+    }
+
+    /// Every key of the section.
+    static var keys: [String] { settings.map(\.key) }
 
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
-        for entry in fields.entries {
-            let key = "\(path).\(entry.key)", value = entry.value
-            switch entry.key {
-            case "dispatch_batch": dispatchBatch = reader.int(value, path: key, in: 1...Int.max) ?? dispatchBatch
-            case "queue_depth": queueDepth = reader.int(value, path: key, in: 1...Int.max) ?? queueDepth
-            case "dispatch_lease": dispatchLease = reader.double(value, path: key, positive: true) ?? dispatchLease
-            case "run_lease": runLease = reader.double(value, path: key, positive: true) ?? runLease
-            case "priority_aging": priorityAging = reader.double(value, path: key, positive: true) ?? priorityAging
-            case "deadline_lead": deadlineLead = reader.double(value, path: key, in: 0...2_592_000) ?? deadlineLead
-            case "events_maxlen": eventsMaxlen = reader.int(value, path: key, in: 1...Int.max) ?? eventsMaxlen
-            case "retry_base": retryBase = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? retryBase
-            case "retry_max": retryMax = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? retryMax
-            case "retry_jitter": retryJitter = reader.double(value, path: key, in: 0...1) ?? retryJitter
-            case "tick": tick = reader.double(value, path: key, positive: true) ?? tick
-            case "respawn_backoff_base": respawnBackoffBase = reader.double(value, path: key, positive: true) ?? respawnBackoffBase
-            case "respawn_backoff_max": respawnBackoffMax = reader.double(value, path: key, positive: true) ?? respawnBackoffMax
-            case "crash_loop_window": crashLoopWindow = reader.double(value, path: key, positive: true) ?? crashLoopWindow
-            case "crash_loop_threshold": crashLoopThreshold = reader.int(value, path: key, in: 1...Int.max) ?? crashLoopThreshold
-            case "ledger_path": ledgerPath = reader.requiredString(value, path: key) ?? ledgerPath
-            case "state_dir": stateDir = reader.requiredString(value, path: key) ?? stateDir
-            case "max_workers": maxWorkers = reader.int(value, path: key, in: 1...100_000) ?? maxWorkers
-            default: break
-            }
-        }
+        guard let fields = reader.read(node, path: path, into: &self, Self.settings) else { return }
         if retryMax < retryBase {
             reader.report("retry_max (\(retryMax.plain)) is smaller than retry_base (\(retryBase.plain)); raise retry_max",
                           path: "\(path).retry_max", at: fields["retry_max"] ?? fields.node)

@@ -22,24 +22,13 @@ public struct BudgetsConfig: Sendable, Equatable {
 extension PlannerConfig {
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: ["agent", "timeout"]) else { return }
-        for entry in fields.entries {
-            let key = "\(path).\(entry.key)"
-            switch entry.key {
-            case "agent": agent = reader.requiredString(entry.value, path: key) ?? agent
-            case "timeout": timeout = reader.double(entry.value, path: key, positive: true) ?? timeout
-            default: break
-            }
-        }
+        reader.read(node, path: path, into: &self, [.nonEmpty("agent", \.agent), .positive("timeout", \.timeout)])
     }
 }
 
 extension BudgetsConfig {
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: ["default_feature_budget"]) else { return }
-        for entry in fields.entries where entry.key == "default_feature_budget" {
-            defaultFeatureBudget = reader.int(entry.value, path: "\(path).\(entry.key)", in: 0...Int.max) ?? defaultFeatureBudget
-        }
+        reader.read(node, path: path, into: &self, [.int("default_feature_budget", \.defaultFeatureBudget, in: 0...Int.max)])
     }
 }

@@ -33,33 +33,21 @@ public struct RateLimitsConfig: Sendable, Equatable {
 extension RateLimit {
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: ["per_second", "burst"]) else { return }
-        for entry in fields.entries {
-            let key = "\(path).\(entry.key)"
-            switch entry.key {
-            case "per_second": perSecond = reader.double(entry.value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? perSecond
-            case "burst": burst = reader.int(entry.value, path: key, in: 1...Int.max) ?? burst
-            default: break
-            }
-        }
+        reader.read(node, path: path, into: &self, [.number("per_second", \.perSecond), .int("burst", \.burst, in: 1...Int.max)])
     }
 }
 
 extension RateLimitsConfig {
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: ["default", "types"]) else { return }
-        for entry in fields.entries {
-            let key = "\(path).\(entry.key)"
-            switch entry.key {
-            case "default": self.default = RateLimit(node: entry.value, path: key, reader: &reader)
-            case "types":
-                guard let types = reader.mapping(entry.value, path: key, allowed: nil) else { continue }
+        reader.read(node, path: path, into: &self, [
+            .custom("default") { limits, reader, node, path in limits.default = RateLimit(node: node, path: path, reader: &reader) },
+            .custom("types") { limits, reader, node, path in
+                guard let types = reader.mapping(node, path: path, allowed: nil) else { return }
                 for type in types.entries {
-                    self.types[type.key] = RateLimit(node: type.value, path: "\(key).\(type.key)", reader: &reader)
+                    limits.types[type.key] = RateLimit(node: type.value, path: "\(path).\(type.key)", reader: &reader)
                 }
-            default: break
-            }
-        }
+            },
+        ])
     }
 }

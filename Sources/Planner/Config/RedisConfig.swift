@@ -30,27 +30,24 @@ public struct RedisConfig: Sendable, Equatable {
 }
 
 extension RedisConfig {
-    static let keys = ["url", "namespace", "connect_timeout", "command_timeout", "durability"]
+    static var settings: [ConfigSetting<Self>] {
+        [.string("url", \.url), .string("namespace", \.namespace), .positive("connect_timeout", \.connectTimeout),
+         .positive("command_timeout", \.commandTimeout),
+         .custom("durability") { config, reader, node, path in
+             guard let text = reader.string(node, path: path) else { return }
+             if let d = Durability(rawValue: text) { config.durability = d } else {
+                 reader.report("'\(text)' is not a durability; use always (fsync every write) or everysec (fsync once a second)",
+                               path: path, at: node)
+             }
+         }]
+    }
+
+    /// Every key of the section.
+    static var keys: [String] { settings.map(\.key) }
 
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
-        for entry in fields.entries {
-            let key = "\(path).\(entry.key)", value = entry.value
-            switch entry.key {
-            case "url": url = reader.string(value, path: key) ?? url
-            case "namespace": namespace = reader.string(value, path: key) ?? namespace
-            case "connect_timeout": connectTimeout = reader.double(value, path: key, positive: true) ?? connectTimeout
-            case "command_timeout": commandTimeout = reader.double(value, path: key, positive: true) ?? commandTimeout
-            case "durability":
-                guard let text = reader.string(value, path: key) else { break }
-                if let d = Durability(rawValue: text) { durability = d } else {
-                    reader.report("'\(text)' is not a durability; use always (fsync every write) or everysec (fsync once a second)",
-                                  path: key, at: value)
-                }
-            default: break
-            }
-        }
+        guard let fields = reader.read(node, path: path, into: &self, Self.settings) else { return }
         if let node = fields["url"] { Self.checkURL(url, path: "\(path).url", node: node, reader: &reader) }
         if let node = fields["namespace"] { Self.checkNamespace(namespace, path: "\(path).namespace", node: node, reader: &reader) }
     }

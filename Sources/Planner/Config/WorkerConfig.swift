@@ -46,47 +46,30 @@ public struct WorkerConfig: Sendable, Equatable {
 }
 
 extension WorkerConfig {
-    static let keys = ["heartbeat_interval", "idle_timeout", "max_cpu_percent", "max_memory_percent",
-                       "load_weights", "kill_grace", "max_output_bytes", "rlimit_memory_mb",
-                       "rlimit_cpu_seconds", "capabilities", "workspace_root", "max_workspaces"]
+    static var settings: [ConfigSetting<Self>] {
+        [.positive("heartbeat_interval", \.heartbeatInterval), .number("idle_timeout", \.idleTimeout),
+         .number("max_cpu_percent", \.maxCPUPercent, in: 1...100), .number("max_memory_percent", \.maxMemoryPercent, in: 1...100),
+         .custom("load_weights") { config, reader, node, path in config.loadWeights = LoadWeights(node: node, path: path, reader: &reader) },
+         .number("kill_grace", \.killGrace), .int("max_output_bytes", \.maxOutputBytes, in: 1...Int.max),
+         .int("rlimit_memory_mb", \.rlimitMemoryMB, in: 0...Int.max), .int("rlimit_cpu_seconds", \.rlimitCPUSeconds, in: 0...Int.max),
+         .strings("capabilities", \.capabilities), .nonEmpty("workspace_root", \.workspaceRoot),
+         .int("max_workspaces", \.maxWorkspaces, in: 1...1_000_000)]
+    }
+
+    /// Every key of the section.
+    static var keys: [String] { settings.map(\.key) }
 
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: Self.keys) else { return }
-        for entry in fields.entries {
-            let key = "\(path).\(entry.key)", value = entry.value
-            switch entry.key {
-            case "heartbeat_interval": heartbeatInterval = reader.double(value, path: key, positive: true) ?? heartbeatInterval
-            case "idle_timeout": idleTimeout = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? idleTimeout
-            case "max_cpu_percent": maxCPUPercent = reader.double(value, path: key, in: 1...100) ?? maxCPUPercent
-            case "max_memory_percent": maxMemoryPercent = reader.double(value, path: key, in: 1...100) ?? maxMemoryPercent
-            case "load_weights": loadWeights = LoadWeights(node: value, path: key, reader: &reader)
-            case "kill_grace": killGrace = reader.double(value, path: key, in: 0...Double.greatestFiniteMagnitude) ?? killGrace
-            case "max_output_bytes": maxOutputBytes = reader.int(value, path: key, in: 1...Int.max) ?? maxOutputBytes
-            case "rlimit_memory_mb": rlimitMemoryMB = reader.int(value, path: key, in: 0...Int.max) ?? rlimitMemoryMB
-            case "rlimit_cpu_seconds": rlimitCPUSeconds = reader.int(value, path: key, in: 0...Int.max) ?? rlimitCPUSeconds
-            case "capabilities": capabilities = reader.strings(value, path: key) ?? capabilities
-            case "workspace_root": workspaceRoot = reader.requiredString(value, path: key) ?? workspaceRoot
-            case "max_workspaces": maxWorkspaces = reader.int(value, path: key, in: 1...1_000_000) ?? maxWorkspaces
-            default: break
-            }
-        }
+        reader.read(node, path: path, into: &self, Self.settings)
     }
 }
 
 extension WorkerConfig.LoadWeights {
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        guard let fields = reader.mapping(node, path: path, allowed: ["cpu", "memory", "load"]) else { return }
-        for entry in fields.entries {
-            let key = "\(path).\(entry.key)"
-            switch entry.key {
-            case "cpu": cpu = reader.double(entry.value, path: key, in: 0...1) ?? cpu
-            case "memory": memory = reader.double(entry.value, path: key, in: 0...1) ?? memory
-            case "load": load = reader.double(entry.value, path: key, in: 0...1) ?? load
-            default: break
-            }
-        }
+        guard reader.read(node, path: path, into: &self, [.number("cpu", \.cpu, in: 0...1), .number("memory", \.memory, in: 0...1),
+                                                          .number("load", \.load, in: 0...1)]) != nil else { return }
         if cpu + memory + load <= 0 {
             reader.report("all weights are 0; give at least one a positive weight", path: path, at: node)
         }

@@ -73,15 +73,14 @@ public final class LedgerWriter: Sendable {
                 }
                 guard let l = ledger, let r = reader else { continue }
                 let batch = try r.readGroup(LedgerWriter.group, consumer: consumer, count: 500, blockSeconds: 0.5)
-                if let line = outage.succeeded(who: "ledger writer", address: url.address) { logger.info("\(line)") }
+                outage.succeeded(who: "ledger writer", address: url.address, logger: logger)
                 if batch.isEmpty { continue }
                 try l.record(batch)
                 try r.ack(LedgerWriter.group, ids: batch.map(\.id))
             } catch {
                 let delay: Double
                 if error is RedisError {
-                    let (d, line) = outage.failed(error, who: "ledger writer", address: url.address)
-                    if let line { logger.warning("\(line)") }
+                    let d = outage.failed(error, who: "ledger writer", address: url.address, logger: logger)
                     delay = d
                 } else {
                     // The ledger file itself (disk full, locked): the stream keeps the events meanwhile.

@@ -86,13 +86,12 @@ final class ClaimLoop: Sendable {
                     state.withLock { $0.renewed = sent }
                 }
                 next = nil
-                if let line = outage.succeeded(who: who, address: connection.url.address) { logger.info("\(line)") }
+                outage.succeeded(who: who, address: connection.url.address, logger: logger)
                 guard let task = claimed else { continue }
                 next = execute(task, client: client, nextRoutes: routes)
                 lastWork = Monotonic.now()
             } catch {
-                let (delay, line) = outage.failed(error, who: who, address: connection.url.address)
-                if let line { logger.warning("\(line)") }
+                let delay = outage.failed(error, who: who, address: connection.url.address, logger: logger)
                 sleepUnlessStopping(delay)
             }
         }
@@ -105,11 +104,10 @@ final class ClaimLoop: Sendable {
         while !isStopping {
             do {
                 let client = try connection.open()
-                if let line = outage.succeeded(who: who, address: connection.url.address) { logger.info("\(line)") }
+                outage.succeeded(who: who, address: connection.url.address, logger: logger)
                 return client
             } catch {
-                let (delay, line) = outage.failed(error, who: who, address: connection.url.address)
-                if let line { logger.warning("\(line)") }
+                let delay = outage.failed(error, who: who, address: connection.url.address, logger: logger)
                 sleepUnlessStopping(delay)
             }
         }

@@ -96,12 +96,11 @@ final class Heartbeat: Sendable {
                 state.withLock { $0.routes = routes }
                 try client.register(registration)
                 lease.withLock { $0 = Self.runLease(client) }
-                if let line = outage.succeeded(who: who, address: connection.url.address) { logger.info("\(line)") }
+                outage.succeeded(who: who, address: connection.url.address, logger: logger)
                 registeredSignal.signal()
                 return client
             } catch {
-                let (delay, line) = outage.failed(error, who: who, address: connection.url.address)
-                if let line { logger.warning("\(line)") }
+                let delay = outage.failed(error, who: who, address: connection.url.address, logger: logger)
                 sleepUnlessStopping(delay)
             }
         }
@@ -147,7 +146,7 @@ final class Heartbeat: Sendable {
                     if !owned, $0.task?.gid == task?.gid { $0.cancel?.cancelNow() }
                 }
                 if beats == 1 { firstBeat.signal() }
-                if let line = outage.succeeded(who: "\(who) heartbeat", address: connection.url.address) { logger.info("\(line)") }
+                outage.succeeded(who: "\(who) heartbeat", address: connection.url.address, logger: logger)
                 if !owned, let t = task { logger.warning("worker \(settings.id): lost the lease of \(t.gid); stopping it") }
             } catch SchedulerError.refused(.unknownWorker, let message) {
                 // Our record expired (or Redis lost it): stop the task we hold, whose lease is
@@ -156,8 +155,7 @@ final class Heartbeat: Sendable {
                 state.withLock { $0.cancel?.cancelNow() }
                 if let c = client { _ = try? c.register(registration) }
             } catch {
-                let (_, line) = outage.failed(error, who: "\(who) heartbeat", address: connection.url.address)
-                if let line { logger.warning("\(line)") }
+                _ = outage.failed(error, who: "\(who) heartbeat", address: connection.url.address, logger: logger)
                 client = nil
             }
             sleepUnlessStopping(settings.heartbeatInterval - (Monotonic.now() - start))

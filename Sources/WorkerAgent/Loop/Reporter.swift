@@ -63,8 +63,7 @@ final class Reporter: Sendable {
                         return nil
                     }
                 }
-                let (delay, line) = outage.failed(error, who: "\(who) reporting \(task.gid)", address: address)
-                if let line { logger.warning("\(line)") }
+                let delay = outage.failed(error, who: "\(who) reporting \(task.gid)", address: address, logger: logger)
                 sleepSeconds(delay)
             }
         }

@@ -26,8 +26,7 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Agent (a key of `agents` in the config) that decomposes --feature; without it the template is used.")
     var agent: String?
 
-    @Option(help: "Config file (default: config.yaml if it exists, else built-in defaults).")
-    var config: String?
+    @OptionGroup var configFile: ConfigFileOption
 
     @Option(help: "Output format: \(PlanFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
     var format: PlanFormat = .table
@@ -45,7 +44,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let settings = try loadConfig(config).0
+        let settings = try loadConfig(configFile.config).0
         let plan: Plan
         do {
             if let file {

@@ -160,7 +160,7 @@ final class Supervisor: Sendable {
         let args = [executable, "worker", "--id", id] + workerArguments
             + ["--task-group-file", groupRecord(id).path, "--supervisor-pid", String(getpid())]
         var options = ForkExec.Options(path: executable, argv: args,
-                                       environment: Supervisor.currentEnvironment())
+                                       environment: ChildProcess.currentEnvironment())
         // Own process group: a Ctrl-C at the terminal reaches the orchestrator only, which
         // drains the workers in order.
         options.newProcessGroup = true
@@ -178,17 +178,6 @@ final class Supervisor: Sendable {
         _ = pid
         onChange(children)
         return true
-    }
-
-    /// This process's environment as it is now (`up` sets variables for its workers with setenv).
-    static func currentEnvironment() -> [String] {
-        var result: [String] = []
-        var p = environ
-        while let entry = p.pointee {
-            result.append(String(cString: entry))
-            p += 1
-        }
-        return result
     }
 
     /// Reaps dead processes re-parented to this subreaper that belong to no worker's recorded

@@ -5,10 +5,17 @@ import RedisKit
 import Scheduler
 import SwarmSupport
 
-/// Options every Redis-facing command shares.
-struct GlobalOptions: ParsableArguments {
+/// `--config`, for every command that reads config.yaml.
+struct ConfigFileOption: ParsableArguments {
     @Option(help: "Config file (default: config.yaml if it exists, else built-in defaults).")
     var config: String?
+}
+
+/// Options every Redis-facing command shares.
+struct GlobalOptions: ParsableArguments {
+    @OptionGroup var configFile: ConfigFileOption
+    /// The `--config` path, if given.
+    var config: String? { configFile.config }
 
     @Option(help: "Redis URL (redis://user:pass@host:port/db or unix:///path); overrides SWARM_REDIS_URL and redis.url.")
     var redis: String?
