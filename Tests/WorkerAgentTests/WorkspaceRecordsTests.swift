@@ -42,6 +42,17 @@ final class WorkspaceRecordsTests: XCTestCase {
         XCTAssertEqual(try client.workspaces(feature: "other"), [])
     }
 
+    func testASecretInTheReasonNeverReachesTheRecord() throws {
+        let (workspaces, client, up) = try setUp()
+        let ws = try workspaces.prepare(up.request(task: "s", attempt: 1))
+        let secret = "sk-" + String(repeating: "a1B2", count: 6)
+        workspaces.keep(ws, why: "acceptance test `curl -H 'Authorization: \(secret)'` failed (exit 1)")
+        let why = try XCTUnwrap(try client.workspace(id: "f/s#1")).why
+        XCTAssertFalse(why.contains(secret), why)
+        XCTAssertTrue(why.contains("[REDACTED]"), why)
+        XCTAssertFalse(try String(contentsOfFile: ws.path + ".json", encoding: .utf8).contains(secret))
+    }
+
     func testTheSweepRemovesAMergedAttemptAndKeepsOneTheMergeQueueSentToAPerson() throws {
         let (workspaces, client, up) = try setUp()
         var made: [String: Workspace] = [:]

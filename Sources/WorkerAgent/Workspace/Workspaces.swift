@@ -22,12 +22,16 @@ public struct Workspaces: Sendable {
     public let maxWorkspaces: Int
     /// Where records go (nil: nowhere, only the marker files).
     public let recorder: WorkspaceRecorder?
+    /// Every reason written into a record (marker file and Redis) passes through it: a failure
+    /// reason can quote a command holding a secret.
+    public let redactor: Redactor
     let logger: Logger
     let mirrors: MirrorCache
 
     /// Creates the workspaces of `host` under `root` (absolute).
     public init(root: String, host: String, git: Git, maxWorkspaces: Int = 100, recorder: WorkspaceRecorder? = nil,
-                logger: Logger = Logger(label: "swarm.workspaces")) {
+                redactor: Redactor = .defaults(), logger: Logger = Logger(label: "swarm.workspaces")) {
+        self.redactor = redactor
         self.root = root
         self.host = host
         self.git = git
@@ -146,7 +150,7 @@ public struct Workspaces: Sendable {
 
     private func finish(_ ws: Workspace, state: WorkspaceRecord.State, why: String, commit: String?) {
         ws.record.state = state
-        ws.record.why = why
+        ws.record.why = redactor.redact(why)
         if let commit { ws.record.commit = commit }
         ws.record.updated = Date().timeIntervalSince1970
         do { try WorkspaceFiles.writeMarker(ws.record) } catch {
@@ -171,6 +175,6 @@ extension Workspaces {
     public init(settings: WorkerSettings, recorder: WorkspaceRecorder? = nil) {
         self.init(root: settings.workspaceRoot, host: settings.host,
                   git: Git(redactor: settings.redactor, workerEnvironment: settings.taskEnvironment.inherited),
-                  maxWorkspaces: settings.maxWorkspaces, recorder: recorder)
+                  maxWorkspaces: settings.maxWorkspaces, recorder: recorder, redactor: settings.redactor)
     }
 }

@@ -50,7 +50,7 @@ struct DiscardCommand: ParsableCommand {
         let c = try ctx.client()
         guard let record = try orFail({ try c.workspace(id: id) }) else {
             printError("error: no workspace \(id); list them with `orchestrator workspaces`")
-            throw ExitCode(1)
+            throw ExitCode.operationFailed
         }
         if forget {
             try orFail { try c.forgetWorkspace(id: id) }
@@ -67,7 +67,7 @@ struct DiscardCommand: ParsableCommand {
         let workspaces = Workspaces(root: Context.absolute(ctx.config.worker.workspaceRoot), host: here, git: Git())
         guard workspaces.discard(record) else {
             printError("error: an attempt is running in \(record.path); stop it (or wait for it) before discarding")
-            throw ExitCode(1)
+            throw ExitCode.operationFailed
         }
         try orFail { try c.forgetWorkspace(id: id) }
         print("removed \(record.path) (branch \(record.branch))")
