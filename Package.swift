@@ -50,7 +50,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "swarm-bench", dependencies: [
-            "SwarmSupport", "Scheduler", "Planner", "RedisKit",
+            "SwarmSupport", "WorkerAgent", "Scheduler", "Planner", "RedisKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ], path: "benchmarks/Sources/swarm-bench"),

@@ -3,7 +3,7 @@ enum ScenarioCatalog {
     /// All scenarios but the peer (which runs with `--peers`, or by name).
     static let all: [any Scenario] = [
         ThroughputScenario(), LatencyScenario(), DagScenario(), ContentionScenario(), PlannerScenario(),
-        RecoveryScenario(), FootprintScenario(), ScalingScenario(),
+        RecoveryScenario(), FootprintScenario(), ScalingScenario(), WorkspaceScenario(),
     ]
 
     /// Names accepted on the command line.
