@@ -78,6 +78,11 @@ public enum ForkExec {
             throw ForkExecError(code: -pid)
         }
         beforeExec(pid)
+        // Open the gate with a byte, not by closing it: a child forked at the same moment by
+        // another thread holds a copy of this write end until it execs (and it may be waiting
+        // at its own gate), so waiting for end-of-file could deadlock the two children.
+        var open: UInt8 = 1
+        while write(gate.write, &open, 1) < 0 && errno == EINTR {}
         close(gate.write)
         var code: Int32 = 0
         var got = 0

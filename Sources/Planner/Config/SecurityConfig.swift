@@ -17,6 +17,8 @@ public struct SecurityConfig: Sendable, Equatable {
     /// Workers run signed specs only. `false` runs every spec unverified (anyone who can write
     /// to the namespace can then run code on every worker), and workers say so loudly.
     public var requireSignatures: Bool = true
+    /// What a worker does when a repository task changed a path outside its declared artifacts.
+    public var artifactPolicy: ArtifactPolicy = .enforce
 
     /// The defaults.
     public init() {}
@@ -48,7 +50,8 @@ public struct SecurityConfig: Sendable, Equatable {
 extension SecurityConfig {
     init(node: SourceNode, path: String, reader: inout NodeReader) {
         self.init()
-        let allowed = ["redact_patterns", "secret_env_markers", "signing_key_file", "trusted_keys", "require_signatures"]
+        let allowed = ["redact_patterns", "secret_env_markers", "signing_key_file", "trusted_keys", "require_signatures",
+                       "artifact_policy"]
         guard let fields = reader.mapping(node, path: path, allowed: allowed) else { return }
         for entry in fields.entries {
             let key = "\(path).\(entry.key)"
@@ -74,6 +77,13 @@ extension SecurityConfig {
                 trustedKeys = reader.strings(entry.value, path: key) ?? trustedKeys
             case "require_signatures":
                 requireSignatures = reader.bool(entry.value, path: key) ?? requireSignatures
+            case "artifact_policy":
+                guard let text = reader.string(entry.value, path: key) else { continue }
+                if let policy = ArtifactPolicy(rawValue: text) {
+                    artifactPolicy = policy
+                } else {
+                    reader.report("'\(terminalSafe(text))' is not a policy; use enforce, warn or off", path: key, at: entry.value)
+                }
             default: break
             }
         }

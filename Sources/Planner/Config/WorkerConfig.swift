@@ -34,8 +34,12 @@ public struct WorkerConfig: Sendable, Equatable {
     public var rlimitCPUSeconds: Int = 0
     /// Capabilities this worker offers (matched against a task's `requires`).
     public var capabilities: [String] = []
-    /// Directory holding per-task workspaces.
+    /// Directory holding the repository mirrors and per-attempt worktrees of this host;
+    /// relative paths are resolved against the worker's working directory.
     public var workspaceRoot: String = ".swarm/workspaces"
+    /// Most worktrees kept on this host; past it, worktrees of merged tasks are removed, oldest
+    /// first (worktrees kept for a person are never removed automatically).
+    public var maxWorkspaces: Int = 100
 
     /// The defaults.
     public init() {}
@@ -48,7 +52,8 @@ extension WorkerConfig {
          .custom("load_weights") { config, reader, node, path in config.loadWeights = LoadWeights(node: node, path: path, reader: &reader) },
          .number("kill_grace", \.killGrace), .int("max_output_bytes", \.maxOutputBytes, in: 1...Int.max),
          .int("rlimit_memory_mb", \.rlimitMemoryMB, in: 0...Int.max), .int("rlimit_cpu_seconds", \.rlimitCPUSeconds, in: 0...Int.max),
-         .strings("capabilities", \.capabilities), .nonEmpty("workspace_root", \.workspaceRoot)]
+         .strings("capabilities", \.capabilities), .nonEmpty("workspace_root", \.workspaceRoot),
+         .int("max_workspaces", \.maxWorkspaces, in: 1...1_000_000)]
     }
 
     /// Every key of the section.

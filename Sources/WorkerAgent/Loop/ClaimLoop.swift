@@ -14,18 +14,21 @@ import Synchronization
 /// Redis going away never ends it: every call is retried with capped backoff and a log line
 /// (when Redis first fails, every ten seconds while it stays away, and when it is back).
 final class ClaimLoop: Sendable {
-    private let settings: WorkerSettings
-    private let connection: WorkerConnection
+    let settings: WorkerSettings
+    let connection: WorkerConnection
     private let state: WorkerState
     private let reporter: Reporter
-    private let logger: Logger
+    let workspaces: Workspaces
+    let logger: Logger
     private let stopFlag = Mutex(false)
     private let exit = Mutex<WorkerExit?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
     /// A claim loop for the worker `settings.id`; `start()` starts it.
-    init(settings: WorkerSettings, connection: WorkerConnection, state: WorkerState, reporter: Reporter, logger: Logger) {
+    init(settings: WorkerSettings, connection: WorkerConnection, state: WorkerState, reporter: Reporter,
+         workspaces: Workspaces? = nil, logger: Logger) {
         self.settings = settings
+        self.workspaces = workspaces ?? Workspaces(settings: settings)
         self.connection = connection
         self.state = state
         self.reporter = reporter
@@ -115,7 +118,7 @@ final class ClaimLoop: Sendable {
     private func execute(_ task: StartedTask, client: SchedulerClient, nextRoutes: [String]) -> StartedTask? {
         let cancel = try? CancellationToken()
         state.withLock { $0.task = task; $0.cancel = cancel }
-        let outcome = TaskRun(settings: settings).run(task, cancellation: cancel)
+        let outcome = TaskRun(settings: settings, workspaces: workspaces).run(task, cancellation: cancel)
         state.withLock { $0.cancel = nil }
         defer { state.withLock { if $0.task?.gid == task.gid { $0.task = nil } } }
         if case let .abandoned(why) = outcome {
@@ -124,8 +127,15 @@ final class ClaimLoop: Sendable {
         }
         // Ask for the next task with the report, unless stopping or overloaded (decided now,
         // after the run: a stop may have come while it ran).
-        let wantNext = !isStopping && !state.overloaded
-        return reporter.report(task, outcome: outcome, client: client, nextRoutes: wantNext ? nextRoutes : [])
+        let wantNext = !isStopping && !state.overloaded && outcome.branch == nil
+        let next = reporter.report(task, outcome: outcome, client: client, nextRoutes: wantNext ? nextRoutes : [])
+        if outcome.branch != nil {
+            // A repository task now waits in `merging`: this worker merges its feature's queue
+            // (it claimed no next task, so nothing waits on it meanwhile).
+            state.withLock { if $0.task?.gid == task.gid { $0.task = nil } }
+            mergeQueue(of: task.feature, client: client)
+        }
+        return next
     }
 
     /// Sleeps, waking early when a stop is requested.

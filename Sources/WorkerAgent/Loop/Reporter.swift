@@ -73,9 +73,10 @@ final class Reporter: Sendable {
     private func send(_ task: StartedTask, outcome: TaskOutcome, client: SchedulerClient,
                       nextRoutes: [String]) throws(SchedulerError) -> StartedTask? {
         switch outcome {
-        case let .succeeded(tokens, result):
+        case let .succeeded(tokens, result, branch):
             let sent = Monotonic.now()
-            let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result, routes: nextRoutes)
+            let reply = try client.completeAndClaim(task, worker: settings.id, tokensUsed: tokens, result: result, routes: nextRoutes,
+                                                    branch: branch)
             if let n = reply.next { state.withLock { $0.task = n; $0.renewed = sent } }
             return reply.next
         case let .failed(kind, reason, tokens, output):

@@ -47,6 +47,8 @@ public final class WorkerLoop: Sendable {
     private let heartbeat: Heartbeat
     private let reporter: Reporter
     private let claims: ClaimLoop
+    /// This host's repository mirrors and worktrees (records go to Redis on their own link).
+    private let workspaces: Workspaces
 
     /// Creates a worker; `run()` starts it.
     public init(settings: WorkerSettings, url: RedisURL, options: RedisOptions = RedisOptions(), namespace: String,
@@ -56,7 +58,9 @@ public final class WorkerLoop: Sendable {
         let connection = WorkerConnection(url: url, options: options, namespace: namespace)
         heartbeat = Heartbeat(settings: settings, connection: connection, state: state, logger: logger)
         reporter = Reporter(settings: settings, address: url.address, state: state, logger: logger)
-        claims = ClaimLoop(settings: settings, connection: connection, state: state, reporter: reporter, logger: logger)
+        workspaces = Workspaces(settings: settings, recorder: WorkspaceRecorder(url: url, options: options, namespace: namespace))
+        claims = ClaimLoop(settings: settings, connection: connection, state: state, reporter: reporter,
+                           workspaces: workspaces, logger: logger)
     }
 
     /// Asks the worker to stop after its current task (safe from any thread or signal source).
@@ -100,6 +104,10 @@ public final class WorkerLoop: Sendable {
         })
         fence.start()
         defer { fence.stop() }
+        // Killed attempts, discard requests and merged tasks of this host's worktrees.
+        let janitor = WorkspaceJanitor(workspaces: workspaces)
+        janitor.start()
+        defer { janitor.stop() }
         // Claim only once the first heartbeat has measured the host: an overloaded host must not
         // take a task in the first moments.
         heartbeat.waitForFirstBeat(timeout: 2)

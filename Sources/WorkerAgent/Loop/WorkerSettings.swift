@@ -43,6 +43,13 @@ public struct WorkerSettings: Sendable {
     /// File where the running task's process group is recorded (set by `up`, which kills that
     /// group if this worker dies); nil for none.
     public var taskGroupFile: String?
+    /// Absolute directory of this host's repository mirrors and worktrees
+    /// (`worker.workspace_root`, resolved against the worker's working directory).
+    public var workspaceRoot: String
+    /// Most worktrees kept on this host (`worker.max_workspaces`).
+    public var maxWorkspaces: Int
+    /// What a repository task that wrote outside its artifacts gets (`security.artifact_policy`).
+    public var artifactPolicy: ArtifactPolicy
 
     /// Settings from config, for a worker with id `id` on `host`, connected through `redis`
     /// (default: `SWARM_REDIS_URL` of `environment`, else `redis.url` of the config).
@@ -76,6 +83,10 @@ public struct WorkerSettings: Sendable {
         } catch {
             throw .badRedaction(error)
         }
+        let root = w.workspaceRoot
+        workspaceRoot = URL(fileURLWithPath: root.hasPrefix("/") ? root : baseDirectory + "/" + root).standardizedFileURL.path
+        maxWorkspaces = w.maxWorkspaces
+        artifactPolicy = config.security.artifactPolicy
         retryAcceptanceTypes = Set(config.taskTypes.filter { $0.value.retryOnAcceptanceFailure }.map(\.key))
         taskEnvironment = TaskEnvironment(worker: environment, redis: connection)
         do {

@@ -58,8 +58,7 @@ struct DemoCommand: ParsableCommand {
         defer { up.shutdown() }
         guard let client = up.client else { throw ExitCode.operationFailed }
         let signer = try ctx.submitSigner()
-        // Until workers run repository tasks in worktrees, the demo runs in the folder as before.
-        let repository: FeatureRepository? = nil
+        let repository = try SubmitCommand.prepareRepository(of: loaded.feature, baseDirectory: root)
         let submitted = try orFail {
             try client.submit(plan: loaded, idempotencyKey: "demo-\(getpid())", signer: signer, repository: repository)
         }

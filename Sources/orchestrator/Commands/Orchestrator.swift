@@ -16,7 +16,7 @@ struct Orchestrator: ParsableCommand {
         """,
         subcommands: [UpCommand.self, WorkerCommand.self, PlanCommand.self, SubmitCommand.self, StatusCommand.self,
                       EventsCommand.self, QueueCommand.self, ReviewCommand.self, FailuresCommand.self, ResolveCommand.self,
-                      CancelCommand.self, ScaleCommand.self, DrainCommand.self, KillAllCommand.self, DemoCommand.self])
+                      CancelCommand.self, WorkspacesCommand.self, DiscardCommand.self, ScaleCommand.self, DrainCommand.self, KillAllCommand.self, DemoCommand.self])
 
     /// `orchestrator --scale N`, `--drain` and `--status` are the subcommands `scale N`, `drain`
     /// and `status` written as flags. They are rewritten before parsing, because as real flags of

@@ -17,6 +17,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Worker id (default: host-pid-random).") var id: String?
     @Option(help: "Host name to report (default: this host's); it serves tasks targeted at m:HOST.") var host: String?
     @Option(parsing: .upToNextOption, help: "Extra capabilities (e.g. gpu docker).") var capability: [String] = []
+    @Option(help: "Where this host keeps repository mirrors and task worktrees (overrides worker.workspace_root).")
+    var workspaceRoot: String?
     @Option(help: .hidden) var taskGroupFile: String?
     @Option(help: .hidden) var supervisorPid: Int32?
 
@@ -41,6 +43,7 @@ struct WorkerCommand: ParsableCommand {
         }
         var withRecord = settings
         withRecord.taskGroupFile = taskGroupFile
+        if let root = workspaceRoot { withRecord.workspaceRoot = Context.absolute(root) }
         let loop = WorkerLoop(settings: withRecord, url: ctx.url, options: ctx.options, namespace: ctx.namespace)
         let supervisor = supervisorPid
         let signals = SignalWatcher([SIGTERM, SIGINT]) { count in
