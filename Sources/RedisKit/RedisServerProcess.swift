@@ -98,6 +98,7 @@ public final class RedisServerProcess: Sendable {
         if pid != nil { return }
         let c = configuration
         try? FileManager.default.createDirectory(atPath: c.directory, withIntermediateDirectories: true)
+        try repairAppendOnlyTail()
         var args = [c.executable]
         if let password = c.password {
             try writeAuthConfig(password)

@@ -95,14 +95,24 @@ final class RedisChaosTests: XCTestCase {
         XCTAssertEqual(try c.stateCounts(), ["succeeded": taskCount], "every task succeeded, none lost")
         let reader = EventReader(redis: c.redis, namespace: ws.namespace)
         var succeededEvents: [String: Int] = [:]
+        var history: [String: [SwarmEvent]] = [:]
         var last = "0"
         while true {
             let batch = try reader.read(after: last, count: 5000)
             guard let l = batch.last else { break }
-            for e in batch where e.type == "succeeded" { succeededEvents[e.task, default: 0] += 1 }
+            for e in batch {
+                history[e.task, default: []].append(e)
+                if e.type == "succeeded" { succeededEvents[e.task, default: 0] += 1 }
+            }
             last = l.id
         }
         XCTAssertEqual(succeededEvents.count, taskCount)
+        // A task that succeeded twice explains itself: its whole history on the stream and its hash.
+        for (task, n) in succeededEvents.sorted(by: { $0.key < $1.key }) where n != 1 {
+            let events = (history[task] ?? []).map { "  \($0.id) \($0.type) \($0.fields.sorted { $0.key < $1.key })" }
+            let hash = (try? c.taskFields(task)) ?? [:]
+            XCTFail("\(task) succeeded \(n) times; its events:\n\(events.joined(separator: "\n"))\nits hash: \(hash.sorted { $0.key < $1.key })\nkills \(kills)")
+        }
         XCTAssertEqual(succeededEvents.values.filter { $0 != 1 }.count, 0, "a task succeeded twice")
 
         // From the tasks' own lines: every task ran, and a task that ran again had its earlier
