@@ -1,44 +1,24 @@
 import Foundation
 
-/// Runs `git` with an argument vector (never a shell) for the merge queue and the submit side,
-/// with a small allowlisted environment and no prompts. Unlike a plain run, ``status(_:in:)``
-/// hands back a non-zero exit with its output: `git merge-tree` answers a conflict that way.
+/// The merge queue's and the submit side's view of ``Git``: the same runner (argument vector,
+/// allowlisted environment, fixed identity, hooks off, no prompts), with its errors turned into
+/// ``MergeError`` and a trimmed standard output as the answer.
 struct MergeGit: Sendable {
-    var timeout: Double = 600
-    private let runner = ProcessRunner(redactor: .defaults())
+    private let git: Git
 
-    private var environment: [String: String] {
-        let worker = ProcessInfo.processInfo.environment
-        var env: [String: String] = [:]
-        for name in ["PATH", "HOME", "USER", "TMPDIR", "SSH_AUTH_SOCK", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] {
-            if let v = worker[name] { env[name] = v }
-        }
-        if env["PATH"] == nil { env["PATH"] = "/usr/local/bin:/usr/bin:/bin" }
-        env["LC_ALL"] = "C"
-        env["GIT_TERMINAL_PROMPT"] = "0"
-        env["GIT_CONFIG_NOSYSTEM"] = "1"
-        env["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
-        return env
+    /// A runner whose commands may take `timeout` seconds (a fetch or push may be slow).
+    init(timeout: Double = 600) {
+        git = Git(timeout: timeout, maxOutputBytes: 16 << 20)
     }
-
-    private static let fixed = ["-c", "user.name=Swarm", "-c", "user.email=swarm@localhost", "-c", "core.hooksPath=/dev/null",
-                                "-c", "commit.gpgSign=false", "-c", "protocol.ext.allow=never"]
 
     /// Exit status and standard output of `git <arguments>` (output is the combined text).
     func status(_ arguments: [String], in directory: String?) throws(MergeError) -> (code: Int32, stdout: String, output: String) {
-        let request = ProcessRequest(argv: ["git"] + Self.fixed + arguments, environment: environment, workingDirectory: directory,
-                                     timeout: timeout, killGracePeriod: 2, maxOutputBytes: 16 << 20)
-        let result: ProcessResult
-        do { result = try runner.run(request) } catch {
-            throw .git(command: Self.display(arguments), status: "not started", said: "\(error)")
+        do {
+            let (code, out) = try git.status(arguments, in: directory)
+            return (code, out.standardOutput, out.output)
+        } catch {
+            throw .git(command: error.command, status: "failed", said: error.description)
         }
-        if result.timedOut { throw .git(command: Self.display(arguments), status: "timed out after \(Int(timeout)) s", said: "") }
-        let code: Int32
-        switch result.termination {
-        case let .exited(c): code = c
-        case let .signaled(s): throw .git(command: Self.display(arguments), status: "signal \(s)", said: "")
-        }
-        return (code, result.standardOutput, result.output)
     }
 
     /// Standard output (trimmed) of `git <arguments>`; a non-zero exit throws.
@@ -53,6 +33,6 @@ struct MergeGit: Sendable {
     }
 
     static func display(_ arguments: [String]) -> String {
-        (["git"] + arguments).joined(separator: " ")
+        Git.display(arguments)
     }
 }

@@ -99,7 +99,8 @@ public struct Git: Sendable {
         ["-c", "user.name=\(identity.name)", "-c", "user.email=\(identity.email)",
          "-c", "core.hooksPath=/dev/null", "-c", "core.fsmonitor=false",
          "-c", "commit.gpgSign=false", "-c", "tag.gpgSign=false",
-         "-c", "advice.detachedHead=false", "-c", "init.defaultBranch=main"]
+         "-c", "advice.detachedHead=false", "-c", "init.defaultBranch=main",
+         "-c", "protocol.ext.allow=never"] // `ext::` URLs run arbitrary commands
     }
 
     /// Runs `git <arguments>` in `directory` and returns what it printed.
@@ -114,6 +115,23 @@ public struct Git: Sendable {
     @discardableResult
     public func run(_ arguments: [String], in directory: String?, extraEnvironment: [String: String] = [:],
                     timeout: Double? = nil, cancellation: CancellationToken? = nil) throws(GitError) -> GitOutput {
+        let (status, output) = try self.status(arguments, in: directory, extraEnvironment: extraEnvironment,
+                                               timeout: timeout, cancellation: cancellation)
+        guard status == 0 else {
+            throw .failed(command: Self.display(arguments), directory: directory, status: "exit \(status)",
+                          stderr: Self.lastLines(of: output.output))
+        }
+        return output
+    }
+
+    /// Runs `git <arguments>` and returns its exit status with what it printed, for commands
+    /// whose non-zero status is an answer rather than a failure (`merge-tree` reports a
+    /// conflict with 1, `merge-base --is-ancestor` says "no" with 1).
+    ///
+    /// - Throws: ``GitError`` when git could not run, was killed by a signal, timed out, was
+    ///   cancelled or printed too much.
+    public func status(_ arguments: [String], in directory: String?, extraEnvironment: [String: String] = [:],
+                       timeout: Double? = nil, cancellation: CancellationToken? = nil) throws(GitError) -> (status: Int32, output: GitOutput) {
         let command = Self.display(arguments)
         var env = environment
         for (k, v) in extraEnvironment { env[k] = v }
@@ -132,12 +150,12 @@ public struct Git: Sendable {
         }
         if result.cancelled { throw .cancelled(command: command) }
         if result.timedOut { throw .timedOut(command: command, directory: directory, seconds: seconds) }
-        if !result.succeeded {
+        guard case let .exited(status) = result.termination else {
             throw .failed(command: command, directory: directory, status: result.termination.description,
                           stderr: Self.lastLines(of: result.output))
         }
         if result.truncated { throw .outputTooLarge(command: command, limit: maxOutputBytes) }
-        return GitOutput(standardOutput: result.standardOutput, output: result.output)
+        return (status, GitOutput(standardOutput: result.standardOutput, output: result.output))
     }
 
     /// `git` and its arguments as one line for messages, with the password of any URL masked.
