@@ -78,21 +78,13 @@ public struct Workspaces: Sendable {
             // The marker goes first: a worker killed from here on leaves an `active` marker
             // whose lock is free, which any sweep on this host recognises as stale.
             try WorkspaceFiles.writeMarker(record)
-            // Only the branch and the worktree's entry are made under the mirror's lock; the
-            // checkout (every file of the tree) happens below, so workers of one host do not
-            // queue behind each other's checkouts.
             do throws(GitError) {
-                try git.run(["worktree", "add", "--quiet", "--no-checkout", "-B", request.branch, path, base],
-                            in: mirror.path, cancellation: cancellation)
+                try git.run(["worktree", "add", "--quiet", "-B", request.branch, path, base], in: mirror.path,
+                            cancellation: cancellation)
             } catch {
                 throw .git(error)
             }
             return base
-        }
-        do throws(GitError) {
-            try git.run(["reset", "--hard", "--quiet", base], in: path, cancellation: cancellation)
-        } catch {
-            throw .git(error)
         }
         let gitDir = try Self.gitDirectory(ofWorktree: path)
         record.commit = base
