@@ -14,13 +14,8 @@ final class ProcessFaultTests: XCTestCase {
     /// background loop logging "alive" every 10 ms) is dead before the rerun starts.
     func testKilledWorkersTaskDiesBeforeItsRerunStarts() throws {
         let ws = try TestWorkspace(namespace: "fault-kill1")
-        _ = try TestRedis.fresh()
-        let log = ws.dir + "/times.log"
-        let plan = try ws.write("p.yaml", planText(feature: "k1", count: 1,
-                                                   command: TaskClock.command(log: log, work: "sleep 2", aliveLoop: true)))
-        let up = try CLIProcess(["up", "--workers", "2"] + ws.configArgs, env: ws.env)
+        let (up, log) = try startUpWithOneTimedTask(ws, feature: "k1")
         defer { kill(up.process.processIdentifier, SIGKILL) }
-        XCTAssertEqual(try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env).0, 0)
         let c = try ws.client()
         XCTAssertTrue(waitUntil(20) { (try? TaskClock.read(log))?.first?.lastAlive != nil }, "the task never started")
         let worker = try XCTUnwrap(try StatusSnapshot.gather(c).workers.first { $0.task == "k1/t0" && $0.pid > 0 })
@@ -44,13 +39,8 @@ final class ProcessFaultTests: XCTestCase {
     /// Redis is back never overlaps it.
     func testWorkerCutOffFromRedisKillsItsTaskBeforeItsLeaseExpires() throws {
         let ws = try TestWorkspace(namespace: "fault-fence", orchestrator: ["run_lease: 1.5"])
-        _ = try TestRedis.fresh()
-        let log = ws.dir + "/times.log"
-        let plan = try ws.write("p.yaml", planText(feature: "f", count: 1,
-                                                   command: TaskClock.command(log: log, work: "sleep 2", aliveLoop: true)))
-        let up = try CLIProcess(["up", "--workers", "2"] + ws.configArgs, env: ws.env)
+        let (up, log) = try startUpWithOneTimedTask(ws, feature: "f")
         defer { kill(up.process.processIdentifier, SIGKILL) }
-        XCTAssertEqual(try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env).0, 0)
         XCTAssertTrue(waitUntil(20) { (try? TaskClock.read(log))?.first?.lastAlive != nil }, "the task never started")
         sleepSeconds(0.4)  // a heartbeat or two renew the lease
         let redis = try XCTUnwrap(TestRedis.server.pid)
@@ -165,6 +155,19 @@ final class ProcessFaultTests: XCTestCase {
         XCTAssertEqual(workerProcesses(of: ws).count, 2, "no worker was spawned after the count went down")
         kill(up.process.processIdentifier, SIGTERM)
         XCTAssertEqual(up.wait(timeout: 30), 0, up.stderr)
+    }
+
+    /// A fresh Redis, `up --workers 2`, and one submitted task of `feature` that logs its times
+    /// (and "alive" every 10 ms from a background loop) to the returned log while it sleeps 2 s.
+    /// The caller kills `up` when it is done.
+    private func startUpWithOneTimedTask(_ ws: TestWorkspace, feature: String) throws -> (CLIProcess, String) {
+        _ = try TestRedis.fresh()
+        let log = ws.dir + "/times.log"
+        let plan = try ws.write("p.yaml", planText(feature: feature, count: 1,
+                                                   command: TaskClock.command(log: log, work: "sleep 2", aliveLoop: true)))
+        let up = try CLIProcess(["up", "--workers", "2"] + ws.configArgs, env: ws.env)
+        XCTAssertEqual(try CLIProcess.run(["submit", plan] + ws.configArgs, env: ws.env).0, 0)
+        return (up, log)
     }
 }
 
